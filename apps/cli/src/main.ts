@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerConfigCommand } from './commands/config.command.js';
+import { EXIT } from './exit-codes.js';
 
 const program = new Command('clawgate')
   .description('Clawgate: an AI assistant gateway with allowlists, tool permissions, sandboxes and an audit log')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    // Commander's own usage errors (unknown flag, missing argument) are bad input, like a bad config file.
+    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.badInput);
+  });
+
+registerConfigCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,1 @@
+export { cliEntry, fixturePath, repoRoot } from './repo-paths.js';
