@@ -129,7 +129,8 @@ function resolveAccounts(raw: RawConfig, problems: ConfigProblem[]): ChannelAcco
       channel: 'slack',
       account: 'default',
       allowedUsers: slack.allowedUsers,
-      allowedChats: slack.allowedChannels,
+      // Absent means no channel at all: direct messages only (fail closed).
+      allowedChats: slack.allowedChannels ?? [],
       notifyRejected: slack.notifyRejected ?? false,
     });
   }

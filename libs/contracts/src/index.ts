@@ -1,1 +1,1 @@
-export {};
+export { ChannelNameSchema, InboundMessageSchema, type ChannelName, type InboundMessage, type MessageAddress } from './messages.js';
