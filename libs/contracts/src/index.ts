@@ -1,1 +1,2 @@
 export { ChannelNameSchema, InboundMessageSchema, type ChannelName, type InboundMessage, type MessageAddress } from './messages.js';
+export * from './event-catalog.js';
