@@ -209,6 +209,11 @@ describe('files Clawgate must refuse', () => {
       expected: 'providers[1].name: "a" is used by an earlier provider',
     },
     {
+      name: 'two WebChat users sharing one token',
+      text: `{ channels: { webchat: { users: { ann: { token: "${secret}" }, bob: { token: "${secret}" } }, allowedUsers: ["ann", "bob"] } } }`,
+      expected: 'channels.webchat.users.bob.token: is the same as the token of user "ann"; every user needs their own',
+    },
+    {
       name: 'a file that is not JSON5',
       text: `{ channels: { telegram: { botToken: ${secret} } } }`,
       expected: /^\(file\): is not valid JSON5 \(syntax error at line 1, column \d+\)$/,

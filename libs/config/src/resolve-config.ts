@@ -137,6 +137,13 @@ function resolveAccounts(raw: RawConfig, problems: ConfigProblem[]): ChannelAcco
   const webchat = raw.channels?.webchat;
   if (webchat && webchat.enabled !== false) {
     const defined = Object.keys(webchat.users ?? {});
+    const ownerOfToken = new Map<string, string>();
+    for (const [id, user] of Object.entries(webchat.users ?? {})) {
+      const owner = ownerOfToken.get(user.token);
+      // A shared token would make sign-in ambiguous: one person could act as the other.
+      if (owner) problems.push({ path: `channels.webchat.users.${id}.token`, message: `is the same as the token of user "${owner}"; every user needs their own` });
+      else ownerOfToken.set(user.token, id);
+    }
     webchat.allowedUsers?.forEach((user, index) => {
       if (user !== '*' && !defined.includes(user)) {
         problems.push({ path: `channels.webchat.allowedUsers[${index}]`, message: `no webchat user "${user}" is defined under channels.webchat.users` });
