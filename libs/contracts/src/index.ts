@@ -1,1 +1,10 @@
-export {};
+export {
+  assertSubjectToken,
+  DEFAULT_SUBJECT_PREFIX,
+  InvalidSubjectPrefixError,
+  InvalidSubjectTokenError,
+  STREAM_FLOWS,
+  type StreamDefinition,
+  type StreamFlow,
+  Subjects,
+} from './subjects.js';
