@@ -1,0 +1,1 @@
+export { deleteBusStreams, uniqueBusPrefix } from './nats.js';
