@@ -1,2 +1,12 @@
 export { ChannelNameSchema, InboundMessageSchema, type ChannelName, type InboundMessage, type MessageAddress } from './messages.js';
 export * from './event-catalog.js';
+export {
+  assertSubjectToken,
+  DEFAULT_SUBJECT_PREFIX,
+  InvalidSubjectPrefixError,
+  InvalidSubjectTokenError,
+  STREAM_FLOWS,
+  type StreamDefinition,
+  type StreamFlow,
+  Subjects,
+} from './subjects.js';

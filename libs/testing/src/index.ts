@@ -1,1 +1,2 @@
 export { cliEntry, fixturePath, repoRoot } from './repo-paths.js';
+export { deleteBusStreams, uniqueBusPrefix } from './nats.js';

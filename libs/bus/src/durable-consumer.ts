@@ -1,0 +1,374 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  ReplayPolicy,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { assertSubjectToken, type StreamFlow, type Subjects } from '#contracts';
+import { BusArgumentError, BusConsumeError, BusConsumerSetupError, errorMessage } from './errors.js';
+import { decodeJson, payloadText } from './json-codec.js';
+import { decodeHeaders } from './message-headers.js';
+import type { TraceContext } from './trace-context.js';
+
+export interface DeliveryContext extends TraceContext {
+  readonly subject: string;
+  /** Every header of the message with its first value. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** 1 on the first delivery; more when the message is redelivered. */
+  readonly deliveryCount: number;
+  /** The publisher's `Nats-Msg-Id`, if it set one. */
+  readonly msgId?: string;
+  readonly streamSeq: number;
+}
+
+export type InvalidMessageReason = 'INVALID_JSON' | 'SCHEMA_MISMATCH';
+
+export interface InvalidMessage {
+  readonly reason: InvalidMessageReason;
+  /** What was wrong, for a person. */
+  readonly detail: string;
+  /** The payload as received (bytes that are not UTF-8 replaced). */
+  readonly rawPayload: string;
+  readonly context: DeliveryContext;
+}
+
+export interface ExhaustedMessage<T> {
+  readonly payload: T;
+  readonly context: DeliveryContext;
+  /** The handler's last error; undefined when earlier deliveries ended without a verdict (a crash, an ack timeout). */
+  readonly lastError: unknown;
+}
+
+export interface ConsumeOptions<S extends z.ZodType> {
+  readonly stream: StreamFlow;
+  /** Durable consumer name; instances using the same name share the work. */
+  readonly durable: string;
+  /** Subject (wildcards allowed) inside the stream, e.g. `subjects.run('support')`. */
+  readonly filterSubject: string;
+  readonly schema: S;
+  /**
+   * Does the work (append to PostgreSQL, publish the next message) and resolves; the message is acked only
+   * then. Must be idempotent: a message can be delivered again after a crash or a lost ack.
+   */
+  readonly handler: (payload: z.output<S>, context: DeliveryContext) => Promise<void>;
+  /**
+   * Records a message that is not JSON or does not match the schema. The message is terminated after the
+   * callback resolves; if the callback throws, the message is redelivered so the report is not lost.
+   */
+  readonly onInvalid: (message: InvalidMessage) => Promise<void> | void;
+  /**
+   * Records a message whose handler failed `maxDeliver` times. The message is terminated after the callback
+   * resolves; if the callback throws, the message is redelivered so the report is not lost.
+   */
+  readonly onRetriesExhausted: (message: ExhaustedMessage<z.output<S>>) => Promise<void> | void;
+  /** Deliveries before giving up on a message. Default 5. */
+  readonly maxDeliver?: number;
+  /** How long a delivered message may stay unacknowledged before the server redelivers it. Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Delay before redelivery after the n-th failed attempt (the last value repeats). Default 1, 5, 15, 30 s. */
+  readonly retryDelaysMs?: readonly number[];
+  /**
+   * Messages of this durable in flight at once, across all instances sharing it (the server enforces it as
+   * `max_ack_pending`). The default 1 processes the filtered subjects in stream order, retries included.
+   */
+  readonly concurrency?: number;
+}
+
+export interface Consumption {
+  readonly stream: string;
+  readonly durable: string;
+  /** Stops pulling, lets running handlers finish and be acked, hands back unstarted messages, then resolves. */
+  stop(): Promise<void>;
+  /**
+   * Resolves when the consumption has ended: with undefined after `stop()` or after the bus closed, or with
+   * the error that ended it (the consumer was deleted, permissions were revoked, …).
+   */
+  readonly closed: Promise<BusConsumeError | undefined>;
+}
+
+export const CONSUMER_DEFAULTS = {
+  maxDeliver: 5,
+  ackWaitMs: 30_000,
+  retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
+  concurrency: 1,
+} as const;
+
+const MIN_ACK_WAIT_MS = 500;
+const CONSUMER_ALREADY_EXISTS = [10148, 10013];
+
+export async function startConsumption<S extends z.ZodType>(
+  manager: JetStreamManager,
+  client: JetStreamClient,
+  subjects: Subjects,
+  options: ConsumeOptions<S>,
+): Promise<Consumption> {
+  const settings = resolveSettings(options);
+  const stream = subjects.stream(options.stream).name;
+  const config: Partial<ConsumerConfig> = {
+    durable_name: options.durable,
+    ack_policy: AckPolicy.Explicit,
+    // Durables are created once, before the first message they must see, so "all" loses nothing.
+    deliver_policy: DeliverPolicy.All,
+    replay_policy: ReplayPolicy.Instant,
+    filter_subject: options.filterSubject,
+    ack_wait: nanos(settings.ackWaitMs),
+    // The bus counts attempts itself so that giving up is always reported (see onRetriesExhausted).
+    max_deliver: -1,
+    max_ack_pending: settings.concurrency,
+  };
+  const info = await createOrUpdateConsumer(manager, stream, options.durable, config);
+  let messages: ConsumerMessages;
+  try {
+    messages = await client.consumers.getConsumerFromInfo(info).consume({ max_messages: settings.concurrency });
+  } catch (error) {
+    const message = `cannot start pulling from ${stream}/${options.durable}: ${errorMessage(error)}`;
+    throw new BusConsumerSetupError(stream, options.durable, message, { cause: error });
+  }
+  return new DurableConsumption(stream, options, settings, messages);
+}
+
+interface ConsumerSettings {
+  readonly maxDeliver: number;
+  readonly ackWaitMs: number;
+  readonly retryDelaysMs: readonly number[];
+  readonly concurrency: number;
+}
+
+function resolveSettings(options: ConsumeOptions<z.ZodType>): ConsumerSettings {
+  assertSubjectToken('durable consumer name', options.durable);
+  if (typeof options.filterSubject !== 'string' || options.filterSubject === '') {
+    throw new BusArgumentError('filterSubject must be a subject inside the stream');
+  }
+  const settings: ConsumerSettings = {
+    maxDeliver: options.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver,
+    ackWaitMs: options.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs,
+    retryDelaysMs: options.retryDelaysMs ?? CONSUMER_DEFAULTS.retryDelaysMs,
+    concurrency: options.concurrency ?? CONSUMER_DEFAULTS.concurrency,
+  };
+  if (!Number.isInteger(settings.maxDeliver) || settings.maxDeliver < 1) {
+    throw new BusArgumentError(`maxDeliver must be a whole number of at least 1, got ${settings.maxDeliver}`);
+  }
+  if (!Number.isInteger(settings.concurrency) || settings.concurrency < 1) {
+    throw new BusArgumentError(`concurrency must be a whole number of at least 1, got ${settings.concurrency}`);
+  }
+  if (!Number.isFinite(settings.ackWaitMs) || settings.ackWaitMs < MIN_ACK_WAIT_MS) {
+    throw new BusArgumentError(`ackWaitMs must be at least ${MIN_ACK_WAIT_MS}, got ${settings.ackWaitMs}`);
+  }
+  if (settings.retryDelaysMs.length === 0 || settings.retryDelaysMs.some((ms) => !Number.isFinite(ms) || ms < 0)) {
+    throw new BusArgumentError('retryDelaysMs must list at least one delay of 0 ms or more');
+  }
+  return settings;
+}
+
+async function createOrUpdateConsumer(
+  manager: JetStreamManager,
+  stream: string,
+  durable: string,
+  config: Partial<ConsumerConfig>,
+) {
+  try {
+    try {
+      return await manager.consumers.add(stream, config);
+    } catch (error) {
+      // Servers from 2.10 refuse to "create" a durable whose configuration changed; older ones update it.
+      if (!(error instanceof JetStreamApiError && CONSUMER_ALREADY_EXISTS.includes(error.code))) throw error;
+      const { durable_name: _name, ack_policy: _ack, deliver_policy: _deliver, replay_policy: _replay, ...updatable } =
+        config;
+      return await manager.consumers.update(stream, durable, updatable);
+    }
+  } catch (error) {
+    const message = `cannot create durable consumer ${stream}/${durable}: ${errorMessage(error)}`;
+    throw new BusConsumerSetupError(stream, durable, message, { cause: error });
+  }
+}
+
+type Parsed<T> = { readonly ok: true; readonly payload: T } | { readonly ok: false; readonly invalid: InvalidMessage };
+
+class DurableConsumption<S extends z.ZodType> implements Consumption {
+  readonly closed: Promise<BusConsumeError | undefined>;
+  private stopRequested = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly slots: Slots;
+
+  constructor(
+    readonly stream: string,
+    private readonly options: ConsumeOptions<S>,
+    private readonly settings: ConsumerSettings,
+    private readonly messages: ConsumerMessages,
+  ) {
+    this.slots = new Slots(settings.concurrency);
+    this.closed = this.pull();
+  }
+
+  get durable(): string {
+    return this.options.durable;
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.messages.stop();
+    await this.closed;
+  }
+
+  private async pull(): Promise<BusConsumeError | undefined> {
+    let failure: BusConsumeError | undefined;
+    try {
+      for await (const message of this.messages) {
+        if (this.stopRequested) {
+          signal(() => message.nak());
+          continue;
+        }
+        await this.slots.acquire();
+        if (this.stopRequested) {
+          this.slots.release();
+          signal(() => message.nak());
+          continue;
+        }
+        const task = this.process(message).finally(() => {
+          this.slots.release();
+          this.inFlight.delete(task);
+        });
+        this.inFlight.add(task);
+      }
+    } catch (error) {
+      failure = new BusConsumeError(
+        this.stream,
+        this.durable,
+        `consumer ${this.stream}/${this.durable} stopped: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    await Promise.all(this.inFlight);
+    return failure;
+  }
+
+  private async process(message: JsMsg): Promise<void> {
+    const context = deliveryContext(message);
+    const parsed = this.parse(message, context);
+    if (!parsed.ok) {
+      await this.settle(message, context, () => this.options.onInvalid(parsed.invalid));
+      return;
+    }
+    if (context.deliveryCount > this.settings.maxDeliver) {
+      await this.giveUp(message, parsed.payload, context, undefined);
+      return;
+    }
+    const keepAlive = setInterval(() => signal(() => message.working()), this.settings.ackWaitMs / 2);
+    try {
+      await this.options.handler(parsed.payload, context);
+    } catch (error) {
+      if (context.deliveryCount >= this.settings.maxDeliver) {
+        await this.giveUp(message, parsed.payload, context, error);
+      } else {
+        signal(() => message.nak(this.retryDelay(context.deliveryCount)));
+      }
+      return;
+    } finally {
+      clearInterval(keepAlive);
+    }
+    await acknowledge(message);
+  }
+
+  private parse(message: JsMsg, context: DeliveryContext): Parsed<z.output<S>> {
+    const rawPayload = () => payloadText(message.data);
+    const decoded = decodeJson(message.data);
+    if (!decoded.ok) {
+      return { ok: false, invalid: { reason: 'INVALID_JSON', detail: decoded.detail, rawPayload: rawPayload(), context } };
+    }
+    let validated: z.ZodSafeParseResult<z.output<S>>;
+    try {
+      validated = this.options.schema.safeParse(decoded.value);
+    } catch (error) {
+      // A refinement or transform of the schema threw: the payload is as unusable as one that failed to match.
+      const detail = errorMessage(error);
+      return { ok: false, invalid: { reason: 'SCHEMA_MISMATCH', detail, rawPayload: rawPayload(), context } };
+    }
+    if (!validated.success) {
+      const detail = z.prettifyError(validated.error);
+      return { ok: false, invalid: { reason: 'SCHEMA_MISMATCH', detail, rawPayload: rawPayload(), context } };
+    }
+    return { ok: true, payload: validated.data };
+  }
+
+  private giveUp(message: JsMsg, payload: z.output<S>, context: DeliveryContext, lastError: unknown): Promise<void> {
+    return this.settle(message, context, () => this.options.onRetriesExhausted({ payload, context, lastError }));
+  }
+
+  /** Terminates the message once `report` has recorded why; a failed report is retried by redelivery. */
+  private async settle(message: JsMsg, context: DeliveryContext, report: () => Promise<void> | void): Promise<void> {
+    try {
+      await report();
+    } catch {
+      signal(() => message.nak(this.retryDelay(context.deliveryCount)));
+      return;
+    }
+    // No reason argument: servers before 2.11 ignore a "+TERM <reason>" ack entirely.
+    signal(() => message.term());
+  }
+
+  private retryDelay(deliveryCount: number): number {
+    const delays = this.settings.retryDelaysMs;
+    return delays[Math.min(deliveryCount, delays.length) - 1] ?? 0;
+  }
+}
+
+function deliveryContext(message: JsMsg): DeliveryContext {
+  const received = decodeHeaders(message.headers);
+  return {
+    subject: message.subject,
+    headers: received.headers,
+    deliveryCount: message.info.deliveryCount,
+    msgId: received.msgId,
+    streamSeq: message.seq,
+    traceparent: received.traceparent,
+    tracestate: received.tracestate,
+  };
+}
+
+/** Sends nak, term or in-progress; if the connection is gone, the server redelivers after the ack wait anyway. */
+function signal(send: () => void): void {
+  try {
+    send();
+  } catch {
+    // Nothing to do: the message stays unacknowledged and comes back.
+  }
+}
+
+async function acknowledge(message: JsMsg): Promise<void> {
+  try {
+    await message.ackAck();
+  } catch {
+    // The ack may be lost with the connection; the redelivery that follows is absorbed by idempotent handlers.
+  }
+}
+
+/** Counts handlers in flight so the pull loop waits for a free slot before starting the next one. */
+class Slots {
+  private available: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.available = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.available > 0) {
+      this.available--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.available++;
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { StreamDefinition, Subjects } from '#contracts';
+import { BusStreamSetupError, errorMessage } from './errors.js';
+
+/** Publishes carrying the same `Nats-Msg-Id` within this window are stored once. */
+export const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+/** PostgreSQL is the record; the streams only hold work in flight, plus a week for diagnosis. */
+export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+const STREAM_NAME_IN_USE = 10058;
+const STREAM_NOT_FOUND = 10059;
+
+export function streamConfig(definition: StreamDefinition): Partial<StreamConfig> & { name: string } {
+  return {
+    name: definition.name,
+    description: `Clawgate ${definition.flow} messages (${definition.subject})`,
+    subjects: [definition.subject],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(STREAM_MAX_AGE_MS),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    num_replicas: 1,
+  };
+}
+
+/**
+ * Creates the prefix's streams or brings their configuration up to date. Creating a stream whose
+ * identical configuration already exists succeeds, so services may run this concurrently at start-up.
+ */
+export async function ensureStreams(manager: JetStreamManager, subjects: Subjects): Promise<void> {
+  await Promise.all(subjects.streams().map((definition) => ensureStream(manager, definition)));
+}
+
+async function ensureStream(manager: JetStreamManager, definition: StreamDefinition): Promise<void> {
+  const config = streamConfig(definition);
+  try {
+    await manager.streams.add(config);
+    return;
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
+      throw new BusStreamSetupError(definition.name, `cannot create stream ${definition.name}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  const { name: _name, storage, retention, ...updatable } = config;
+  let updated: StreamInfo;
+  try {
+    updated = await manager.streams.update(definition.name, updatable);
+  } catch (error) {
+    throw new BusStreamSetupError(
+      definition.name,
+      `stream ${definition.name} exists with a configuration that cannot be updated (${errorMessage(error)}); ` +
+        'compare it with `nats stream info` and delete or migrate it',
+      { cause: error },
+    );
+  }
+  // Storage and retention cannot change in place; the update keeps the old values without complaint.
+  if (updated.config.storage !== storage || updated.config.retention !== retention) {
+    throw new BusStreamSetupError(
+      definition.name,
+      `stream ${definition.name} exists with ${updated.config.storage} storage and ${updated.config.retention} retention, ` +
+        `expected ${storage} and ${retention}; these cannot be changed in place, so delete or migrate the stream`,
+    );
+  }
+}
+
+/** Deletes the prefix's streams and with them their consumers; streams that do not exist are skipped. */
+export async function deleteStreams(manager: JetStreamManager, subjects: Subjects): Promise<void> {
+  await Promise.all(
+    subjects.streams().map(async (definition) => {
+      try {
+        await manager.streams.delete(definition.name);
+      } catch (error) {
+        if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return;
+        throw new BusStreamSetupError(definition.name, `cannot delete stream ${definition.name}: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }
+    }),
+  );
+}
