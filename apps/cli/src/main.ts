@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config.command.js';
+import { registerSandboxCommand } from './commands/sandbox.command.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('clawgate')
@@ -12,5 +13,6 @@ const program = new Command('clawgate')
   });
 
 registerConfigCommand(program);
+registerSandboxCommand(program);
 
 await program.parseAsync(process.argv);
