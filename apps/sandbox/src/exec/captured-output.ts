@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+export const DEFAULT_OUTPUT_LIMIT_CHARS = 30_000;
+
+export interface CapturedOutput {
+  /** The first `limit` characters. */
+  text: string;
+  /** Size of the whole output in bytes, however much was kept. */
+  bytes: number;
+  truncated: boolean;
+}
+
+/** A sink that keeps the first `limit` characters of a stream and counts every byte of it. */
+export class OutputCapture extends Writable {
+  private readonly decoder = new StringDecoder('utf8');
+  private kept = '';
+  private bytes = 0;
+  private full = false;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (!this.full) this.keep(this.decoder.write(chunk));
+    done();
+  }
+
+  /** Adds text produced outside the stream (e.g. a Read's formatted lines), under the same cap. */
+  appendText(text: string): void {
+    this.bytes += Buffer.byteLength(text);
+    if (!this.full) this.keep(text);
+  }
+
+  result(): CapturedOutput {
+    if (!this.full) this.keep(this.decoder.end());
+    return { text: this.kept, bytes: this.bytes, truncated: this.full };
+  }
+
+  private keep(text: string): void {
+    if (this.kept.length + text.length <= this.limit) {
+      this.kept += text;
+      return;
+    }
+    this.kept += text.slice(0, this.limit - this.kept.length);
+    this.full = true;
+  }
+}
+
+export function capturedText(text: string, limit: number): CapturedOutput {
+  const capture = new OutputCapture(limit);
+  capture.appendText(text);
+  return capture.result();
+}
