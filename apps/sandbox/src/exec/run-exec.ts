@@ -33,10 +33,24 @@ const OVERRUN_GRACE_MS = 3_000;
 /** `timeout`'s exit codes: 124 when it stopped the command, 137 when it had to SIGKILL. */
 const TIMEOUT_EXIT_CODES = new Set([124, 137]);
 
-/** Wraps argv so the whole process group dies at the deadline (coreutils `timeout` signals its group). */
+/**
+ * `timeout` puts the command in a process group of its own and signals the whole group at the deadline.
+ * Around it, a shell that outlives the group kills whatever is left of it when the command returns, so
+ * nothing a call started in the background outlives the call. (A process that calls setsid leaves the group;
+ * if it holds the output open, the container is killed at the overrun.) Stdin is passed through fd 4 because
+ * a background job's stdin would otherwise be /dev/null.
+ */
+const GROUP_WRAPPER = `exec 4<&0
+timeout -k ${KILL_AFTER_SECONDS} "$0" "$@" <&4 4<&- &
+pid=$!
+wait "$pid"; rc=$?
+while kill -s KILL -- "-$pid" 2>/dev/null; do :; done
+exit "$rc"`;
+
+/** Wraps argv so its whole process group dies at the deadline, and when it returns. */
 export function underDeadline(cmd: string[], deadlineMs: number): string[] {
   const seconds = Math.max(0.001, deadlineMs / 1000).toFixed(3);
-  return ['timeout', '-k', String(KILL_AFTER_SECONDS), seconds, ...cmd];
+  return ['sh', '-c', GROUP_WRAPPER, seconds, ...cmd];
 }
 
 /** Runs one exec in a running container: stdout and stderr kept apart and capped, the exit code read back. */
