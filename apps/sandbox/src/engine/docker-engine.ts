@@ -32,7 +32,7 @@ export async function probeEngine(docker: Docker, endpoint: string): Promise<Eng
   try {
     const version = await docker.version();
     const platform = (version as { Platform?: { Name?: string } }).Platform?.Name;
-    return { reachable: true, endpoint, version: `${platform ?? 'engine'} ${version.Version} (API ${version.ApiVersion})` };
+    return { reachable: true, endpoint, version: `${platform || 'engine'} ${version.Version} (API ${version.ApiVersion})` };
   } catch (error) {
     return { reachable: false, endpoint, error: error instanceof Error ? error.message : String(error) };
   }
