@@ -28,7 +28,7 @@ export interface SandboxRuntimeOptions {
   onContainerRemoved?: (event: ContainerRemoved) => void;
 }
 
-export type ContainerRemovalReason = 'idle' | 'stopped' | 'overrun' | 'setup_failed' | 'gone';
+export type ContainerRemovalReason = 'idle' | 'released' | 'stopped' | 'overrun' | 'setup_failed' | 'gone';
 
 export interface ContainerRemoved {
   containerId: string;
@@ -117,6 +117,14 @@ export class SandboxRuntime {
 
   warmContainers(): WarmContainerInfo[] {
     return [...this.entries].map((entry) => ({ containerId: entry.id, scopeKey: entry.scopeKey, inFlight: entry.inFlight }));
+  }
+
+  /** Removes the warm container a call with these coordinates would use now (a session ended), if there is one. */
+  async release(coordinates: Pick<ExecuteToolCall, 'agentId' | 'sessionKey' | 'settings'>): Promise<boolean> {
+    const entry = this.current.get(`${scopeKeyOf(coordinates)}#${fingerprint(coordinates.settings)}`);
+    if (!entry) return false;
+    await this.remove(entry, 'released');
+    return true;
   }
 
   /** Removes every container of this runtime. */
@@ -335,7 +343,7 @@ function runTool(context: ToolContext, call: ToolCall, workingDir: string): Prom
   }
 }
 
-function scopeKeyOf(request: ExecuteToolCall): string {
+function scopeKeyOf(request: Pick<ExecuteToolCall, 'agentId' | 'sessionKey' | 'settings'>): string {
   switch (request.settings.scope) {
     case 'session':
       return `session:${request.sessionKey}`;
