@@ -72,7 +72,7 @@ describe('SandboxRuntime against the real engine', () => {
   it('caps each stream at 30,000 characters and records the original size', async () => {
     const result = await runtime.execute(request(bash('head -c 100000 /dev/zero | tr "\\0" a; head -c 40000 /dev/zero | tr "\\0" b >&2')));
     assert.equal(result.stdout.text, 'a'.repeat(30_000));
-    assert.deepEqual([result.stdout.bytes, result.stdout.truncated], [100_000, true]);
+    assert.deepEqual([result.stdout.bytes, result.stdout.length, result.stdout.truncated], [100_000, 100_000, true]);
     assert.equal(result.stderr.text, 'b'.repeat(30_000));
     assert.deepEqual([result.stderr.bytes, result.stderr.truncated], [40_000, true]);
   });

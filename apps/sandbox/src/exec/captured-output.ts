@@ -8,6 +8,8 @@ export interface CapturedOutput {
   text: string;
   /** Size of the whole output in bytes, however much was kept. */
   bytes: number;
+  /** Size of the whole output in characters (UTF-16 code units, as `text.length` counts them). */
+  length: number;
   truncated: boolean;
 }
 
@@ -16,6 +18,7 @@ export class OutputCapture extends Writable {
   private readonly decoder = new StringDecoder('utf8');
   private kept = '';
   private bytes = 0;
+  private length = 0;
   private full = false;
 
   constructor(private readonly limit: number) {
@@ -24,22 +27,24 @@ export class OutputCapture extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this.bytes += chunk.length;
-    if (!this.full) this.keep(this.decoder.write(chunk));
+    this.keep(this.decoder.write(chunk));
     done();
   }
 
   /** Adds text produced outside the stream (e.g. a Read's formatted lines), under the same cap. */
   appendText(text: string): void {
     this.bytes += Buffer.byteLength(text);
-    if (!this.full) this.keep(text);
+    this.keep(text);
   }
 
   result(): CapturedOutput {
-    if (!this.full) this.keep(this.decoder.end());
-    return { text: this.kept, bytes: this.bytes, truncated: this.full };
+    this.keep(this.decoder.end());
+    return { text: this.kept, bytes: this.bytes, length: this.length, truncated: this.full };
   }
 
   private keep(text: string): void {
+    this.length += text.length;
+    if (this.full) return;
     if (this.kept.length + text.length <= this.limit) {
       this.kept += text;
       return;

@@ -8,7 +8,7 @@ describe('OutputCapture', () => {
     capture.write(Buffer.from('abc'));
     capture.write(Buffer.from('defgh'));
     capture.write(Buffer.from('ij'));
-    assert.deepEqual(capture.result(), { text: 'abcde', bytes: 10, truncated: true });
+    assert.deepEqual(capture.result(), { text: 'abcde', bytes: 10, length: 10, truncated: true });
   });
 
   it('never splits a character that arrives in two chunks', () => {
@@ -16,6 +16,6 @@ describe('OutputCapture', () => {
     const euro = Buffer.from('€');
     capture.write(euro.subarray(0, 1));
     capture.write(euro.subarray(1));
-    assert.deepEqual(capture.result(), { text: '€', bytes: 3, truncated: false });
+    assert.deepEqual(capture.result(), { text: '€', bytes: 3, length: 1, truncated: false });
   });
 });
