@@ -31,8 +31,10 @@ export interface EngineStatus {
 export async function probeEngine(docker: Docker, endpoint: string): Promise<EngineStatus> {
   try {
     const version = await docker.version();
-    const platform = (version as { Platform?: { Name?: string } }).Platform?.Name;
-    return { reachable: true, endpoint, version: `${platform || 'engine'} ${version.Version} (API ${version.ApiVersion})` };
+    // Docker names its component "Engine", podman "Podman Engine".
+    const component = version.Components?.[0]?.Name;
+    const name = !component || component === 'Engine' ? 'Docker Engine' : component;
+    return { reachable: true, endpoint, version: `${name} ${version.Version} (API ${version.ApiVersion})` };
   } catch (error) {
     return { reachable: false, endpoint, error: error instanceof Error ? error.message : String(error) };
   }
