@@ -20,6 +20,7 @@ export class OutputCapture extends Writable {
   private bytes = 0;
   private length = 0;
   private full = false;
+  private ended = false;
 
   constructor(private readonly limit: number) {
     super();
@@ -38,7 +39,8 @@ export class OutputCapture extends Writable {
   }
 
   result(): CapturedOutput {
-    this.keep(this.decoder.end());
+    if (!this.ended) this.keep(this.decoder.end());
+    this.ended = true;
     return { text: this.kept, bytes: this.bytes, length: this.length, truncated: this.full };
   }
 
