@@ -109,3 +109,17 @@ export const SandboxExecReplySchema = z.discriminatedUnion('status', [
   }),
 ]);
 export type SandboxExecReply = z.infer<typeof SandboxExecReplySchema>;
+
+/** Live progress of a tool call, published on `<p>.activity.<channel>.<account>` for the user's open chat. */
+export const ToolActivitySchema = z.strictObject({
+  inReplyTo: z.string(),
+  user: z.strictObject({ id: z.string() }),
+  chat: z.strictObject({ id: z.string() }),
+  toolCallId: z.string(),
+  tool: z.string(),
+  input: z.unknown(),
+  stage: z.enum(['requested', 'allowed', 'denied', 'executed', 'failed']),
+  /** The deciding rule and reason, the exit code, or the error. */
+  detail: z.string().optional(),
+});
+export type ToolActivity = z.infer<typeof ToolActivitySchema>;
