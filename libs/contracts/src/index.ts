@@ -10,3 +10,4 @@ export {
   type StreamFlow,
   Subjects,
 } from './subjects.js';
+export * from './agent-events.js';

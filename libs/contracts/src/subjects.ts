@@ -109,6 +109,22 @@ export class Subjects {
     return `${this.prefix}.outbound.${channel}.*`;
   }
 
+  /**
+   * Live progress of a run for one channel account (core NATS, not stored — the event store is the record):
+   * `<p>.activity.<channel>.<account>`. WebChat shows tool calls as they happen from it.
+   */
+  activity(channel: string, account: string): string {
+    assertSubjectToken('channel', channel);
+    assertSubjectToken('account', account);
+    return `${this.prefix}.activity.${channel}.${account}`;
+  }
+
+  /** Listener filter for the activity of every account of one channel: `<p>.activity.<channel>.*`. */
+  activityForChannel(channel: string): string {
+    assertSubjectToken('channel', channel);
+    return `${this.prefix}.activity.${channel}.*`;
+  }
+
   /** Request/reply: the agent asks authz whether a tool call may run. */
   authzTool(): string {
     return `${this.prefix}.authz.tool`;

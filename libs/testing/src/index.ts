@@ -1,2 +1,3 @@
 export { cliEntry, fixturePath, repoRoot } from './repo-paths.js';
 export { deleteBusStreams, uniqueBusPrefix } from './nats.js';
+export { ScriptedLlm, type ScriptedTurn, type RecordedLlmRequest, type ChatCompletionRequestBody, type ScriptedLlmOptions } from './scripted-llm.js';
