@@ -148,6 +148,18 @@ describe('SandboxRuntime against the real engine', () => {
     assert.equal(result.stdout.text, 'started\n');
     const survivors = await runtime.execute({ ...tree, call: bash('cat /proc/[0-9]*/cmdline | tr "\\0" " "; echo') });
     assert.doesNotMatch(survivors.stdout.text, /sleep 30[012]/);
+    assert.equal(survivors.containerId, result.containerId, 'nothing escaped, so the warm container stays');
+  });
+
+  it('removes the container after a deadline when a process escaped the call\'s process group', async () => {
+    const escape = request(bash('setsid sleep 304; echo never', 1_000));
+    const result = await runtime.execute(escape);
+    assert.equal(result.timedOut, true);
+    assert.ok(removed.some((event) => event.containerId === result.containerId && event.reason === 'escaped'));
+    assert.ok(!(await containersOf(`${LABELS.owner}=${owner}`)).includes(result.containerId));
+    const next = await runtime.execute({ ...escape, call: bash('echo fresh') });
+    assert.equal(next.stdout.text, 'fresh\n');
+    assert.notEqual(next.containerId, result.containerId);
   });
 
   it('ends what a call left running in the background when the call returns', async () => {

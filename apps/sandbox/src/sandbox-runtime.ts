@@ -28,7 +28,7 @@ export interface SandboxRuntimeOptions {
   onContainerRemoved?: (event: ContainerRemoved) => void;
 }
 
-export type ContainerRemovalReason = 'idle' | 'released' | 'stopped' | 'overrun' | 'setup_failed' | 'gone';
+export type ContainerRemovalReason = 'idle' | 'released' | 'stopped' | 'overrun' | 'escaped' | 'setup_failed' | 'gone';
 
 export interface ContainerRemoved {
   containerId: string;
@@ -152,6 +152,7 @@ export class SandboxRuntime {
         },
       };
       const outcome = await runTool(context, request.call, entry.workingDir);
+      if (outcome.timedOut && entry.inFlight === 1) await this.removeIfAnythingEscaped(entry);
       const oomKilled = await this.oomKilled(entry, outcome);
       return { tool: request.call.tool, ...outcome, oomKilled, durationMs: performance.now() - started, containerId: entry.id };
     } finally {
@@ -287,6 +288,25 @@ export class SandboxRuntime {
     const fresh = seen > entry.oomKillsSeen;
     entry.oomKillsSeen = seen;
     return fresh;
+  }
+
+  /**
+   * After a deadline, with no other call in the container, only the init, its `sleep` and the checking shell
+   * should be left. Anything else left the timed-out call's process group (setsid) and would outlive it: the
+   * container goes, and the next call gets a fresh one.
+   */
+  private async removeIfAnythingEscaped(entry: WarmContainer): Promise<void> {
+    const census = await runExec(entry.container, {
+      cmd: ['sh', '-c', 'set -- /proc/[0-9]*; echo $#'],
+      user: entry.settings.user,
+      workingDir: '/',
+      deadlineMs: 5_000,
+      outputLimit: 64,
+      onOverrun: () => this.remove(entry, 'overrun'),
+    }).catch(() => undefined);
+    // init, sleep, and the census's own sh, timeout and sh.
+    const expected = 5;
+    if (!census || census.exitCode !== 0 || Number(census.stdout.text.trim()) > expected) await this.remove(entry, 'escaped');
   }
 
   private async remove(entry: WarmContainer, reason: ContainerRemovalReason): Promise<void> {
