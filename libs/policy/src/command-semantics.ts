@@ -448,7 +448,14 @@ function copier(name: string, sourcesAreWritten: boolean): Handler {
     const files = positionals(args);
     const target = files.pop();
     for (const file of files) sink.path(sourcesAreWritten ? 'write' : 'read', file, 'deny-only', name);
-    if (target) sink.path('write', target, 'deny-only', name);
+    if (!target) return;
+    sink.path('write', target, 'deny-only', name);
+    // When the target is a directory, each source lands inside it.
+    for (const file of files) {
+      const base = file.value === null ? null : file.value.replace(/\/+$/, '').split('/').pop();
+      if (target.value === null || base === null) sink.path('write', UNKNOWN_WORD, 'deny-only', name);
+      else if (base) sink.path('write', literalWord(`${target.value}/${base}`), 'deny-only', name);
+    }
   };
 }
 

@@ -111,15 +111,17 @@ class RuleEngine implements PolicyEngine {
     const effects = this.analyser.analyse(command, context);
     if (effects.length === 0) return deny(null, 'the command runs nothing the policy engine can identify');
     const allowedBy: string[] = [];
-    let firstDeny: Decision | undefined;
+    let notUnderstood: Decision | undefined;
+    let notAllowed: Decision | undefined;
     for (const effect of effects) {
       const verdict = this.judgeEffect(permissions, effect);
-      // A deny rule that matches says more than "no allow rule" or "not understood", so it is the one reported.
+      // The most telling deny is reported: a deny rule that matches, then "not understood", then "no allow rule".
       if (verdict.decision === 'deny' && verdict.rule !== null) return verdict;
-      if (verdict.decision === 'deny') firstDeny ??= verdict;
+      if (verdict.decision === 'deny' && effect.kind === 'opaque') notUnderstood ??= verdict;
+      else if (verdict.decision === 'deny') notAllowed ??= verdict;
       else if (verdict.rule !== null) allowedBy.push(verdict.rule);
     }
-    if (firstDeny) return firstDeny;
+    if (notUnderstood ?? notAllowed) return (notUnderstood ?? notAllowed)!;
     const rules = [...new Set(allowedBy)];
     const commands = effects.filter((e) => e.kind === 'command' && e.scope === 'full').length;
     return {
