@@ -167,7 +167,13 @@ function sudo(withValue: string[]): Handler {
   return (args, sink, origin, name) => {
     const start = skipOptions(args, options);
     if (start === null) return sink.opaque(`the options of ${name} are only known at run time`);
-    const rest = args.slice(start);
+    let rest = args.slice(start);
+    // sudo and doas take VAR=value before the command, like env.
+    while (rest[0]?.value && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0].value)) {
+      const variable = rest[0].value.split('=')[0]!;
+      if (isDangerousVariable(variable)) return sink.opaque(`${name} sets ${variable}, which can make the command run other code`);
+      rest = rest.slice(1);
+    }
     if (rest.length === 0) {
       if (args.some((word) => /^-[a-zA-Z]*[si]/.test(word.value ?? ''))) sink.opaque(`${name} opens an interactive shell`);
       return;

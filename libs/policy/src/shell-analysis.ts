@@ -67,6 +67,7 @@ const STATEMENT_CONTAINERS = new Set([
 ]);
 const ARITHMETIC_SAFE = new Set(['number', 'binary_expression', 'unary_expression', 'parenthesized_expression', 'ternary_expression']);
 const ARITHMETIC_TEST_OPERATORS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
+const RESERVED_WORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'coproc']);
 const NOT_A_FILE = /^\/dev\/(null|stdout|stderr|fd\/[012])$/;
 
 class Analysis implements CommandSink {
@@ -74,6 +75,8 @@ class Analysis implements CommandSink {
   /** Every directory the commands may be running in; null once a `cd` goes somewhere unknown. */
   private cwds: string[] | null;
   private depth = 0;
+  /** The text being parsed at the current depth; node positions index into it. */
+  private source = '';
 
   constructor(
     private readonly parser: Parser,
@@ -90,10 +93,12 @@ class Analysis implements CommandSink {
     try {
       const root = tree.rootNode;
       if (root.hasError) return this.opaque(`the command does not parse as shell: ${describeError(root)}`);
-      const outer = this.depth;
+      const outer = { depth: this.depth, source: this.source };
       this.depth = depth;
+      this.source = command;
       this.statement(root);
-      this.depth = outer;
+      this.depth = outer.depth;
+      this.source = outer.source;
     } finally {
       tree.delete();
     }
@@ -151,6 +156,9 @@ class Analysis implements CommandSink {
 
   private statement(node: Node): void {
     const type = node.type;
+    if (this.splitByNewline(node)) {
+      return this.opaque(`the shell parser joined lines that bash runs as separate commands (near ${JSON.stringify(shorten(node.text))})`);
+    }
     if (STATEMENT_CONTAINERS.has(type)) {
       if (type === 'compound_statement' && node.firstChild?.type === '((') return this.arithmetic(node);
       for (const child of node.namedChildren) if (child) this.statementOrPart(child);
@@ -237,6 +245,10 @@ class Analysis implements CommandSink {
       } else if (field === 'name') {
         const inner = child.namedChildren[0];
         if (!inner || child.namedChildCount !== 1) return this.opaque(`the command name ${child.text} is not understood`);
+        // tree-sitter-bash reads `! for i in 1; do rm x; done` as commands named for, do and done.
+        if (inner.type === 'word' && RESERVED_WORDS.has(inner.text)) {
+          return this.opaque(`the shell parser read the reserved word "${inner.text}" as a command name, which bash would not`);
+        }
         words.push(this.word(inner));
       } else if (field === 'argument') {
         words.push(this.word(child));
@@ -320,12 +332,37 @@ class Analysis implements CommandSink {
     if (unsafe(node)) this.opaque('arithmetic on variables can run commands through array subscripts');
   }
 
+  /**
+   * tree-sitter-bash sometimes reads `a | b |& c⏎d` as one command `c d`, where bash runs `d` on its own. bash
+   * never lets an unescaped newline sit inside a simple command, an assignment or a redirection, nor before `|`,
+   * `&&` or `||`; finding one means the tree is not what bash will run.
+   */
+  private splitByNewline(node: Node): boolean {
+    const type = node.type;
+    const everyGap = type === 'command' || type === 'redirected_statement' || type === 'variable_assignment' || type === 'declaration_command';
+    if (!everyGap && type !== 'list' && type !== 'pipeline') return false;
+    for (let i = 1; i < node.childCount; i++) {
+      const previous = node.child(i - 1)!;
+      const current = node.child(i)!;
+      if (!everyGap && current.isNamed) continue;
+      if (current.type === 'heredoc_redirect' || previous.type === 'heredoc_redirect') continue;
+      const gap = this.source.slice(previous.endIndex, current.startIndex).replace(/\\\n/g, '');
+      if (gap.includes('\n')) return true;
+    }
+    return false;
+  }
+
   // Words ----------------------------------------------------------------------------------------------------
 
   /** Quote removal for one word; every substitution inside is walked as commands of its own. */
   private word(node: Node): ShellWord {
     switch (node.type) {
       case 'word':
+        // An unquoted word never holds a newline in bash; tree-sitter-bash reads `a⏎\\rm b` as `a '⏎rm' b`.
+        if (node.text.replace(/\\\n/g, '').includes('\n')) {
+          this.opaque('the shell parser read a newline inside a word, where bash ends the command');
+          return this.hole(node);
+        }
         return literalWord(unescapeUnquoted(node.text));
       case 'number':
         return literalWord(node.text);
