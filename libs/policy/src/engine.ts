@@ -157,7 +157,7 @@ class RuleEngine implements PolicyEngine {
     if (scope === 'deny-only') return { decision: 'allow', rule: null, reason: 'no deny rule matches' };
     const text = allowForm(words);
     const allowed = permissions.allow.find(
-      (rule) => rule.tool === 'Bash' && (rule.specifier === null || (rule.specifier.kind === 'command' && commandPatternMatches(rule.specifier.pattern, [...text]))),
+      (rule) => rule.tool === 'Bash' && (rule.specifier === null || (rule.specifier.kind === 'command' && commandPatternMatches(rule.specifier.pattern, text))),
     );
     if (allowed) return { decision: 'allow', rule: allowed.text, reason: `\`${shorten(text)}\` is allowed by ${allowed.text}` };
     return deny(null, `no allow rule matches \`${shorten(text)}\``);
@@ -193,23 +193,23 @@ function shorten(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-/** Deny rules see the words as bash will, and also with the program's directory dropped (`/bin/rm` is `rm`). */
-function denyForms(words: readonly ShellWord[]): CommandText[] {
-  const join = (list: readonly ShellWord[]): (string | typeof HOLE)[] => {
-    const out: (string | typeof HOLE)[] = [];
-    list.forEach((word, i) => {
-      if (i > 0) out.push(' ');
-      out.push(...word.parts);
-    });
-    return out;
-  };
-  const forms = [join(words)];
+/**
+ * Deny rules see the words as bash will, and also with the program's directory dropped (`/bin/rm` is `rm`).
+ * Words known only at run time leave holes; without any, the form is a plain string.
+ */
+function denyForms(words: readonly ShellWord[]): (string | CommandText)[] {
   const name = words[0]?.value;
-  if (name && name.includes('/')) {
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    forms.push([...base, ...join(words).slice(name.length)]);
+  const base = name && name.includes('/') ? name.slice(name.lastIndexOf('/') + 1) : null;
+  if (words.every((word) => word.value !== null)) {
+    const text = words.map((word) => word.value).join(' ');
+    return base === null ? [text] : [text, base + text.slice(name!.length)];
   }
-  return forms;
+  const joined: (string | typeof HOLE)[] = [];
+  words.forEach((word, i) => {
+    if (i > 0) joined.push(' ');
+    joined.push(...word.parts);
+  });
+  return base === null ? [joined] : [joined, [...base, ...joined.slice(name!.length)]];
 }
 
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;

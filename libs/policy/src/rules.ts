@@ -81,9 +81,27 @@ export const HOLE: unique symbol = Symbol('unknown text');
  * For deny rules the text may hold holes (values known only at run time) and the answer is "could it match?":
  * a hole may stand for any text. For allow rules the caller passes text without holes.
  */
-export function commandPatternMatches(pattern: string, text: CommandText): boolean {
+export function commandPatternMatches(pattern: string, text: string | CommandText): boolean {
+  if (typeof text === 'string') return compiledPattern(pattern).test(text);
   if (pattern.endsWith(' *') && globMatches(pattern.slice(0, -2), text)) return true;
   return globMatches(pattern, text);
+}
+
+const compiledPatterns = new Map<string, RegExp>();
+
+/** Text without holes is matched with a regular expression compiled once per pattern. */
+function compiledPattern(pattern: string): RegExp {
+  let regex = compiledPatterns.get(pattern);
+  if (!regex) {
+    const optionalTail = pattern.endsWith(' *');
+    const body = (optionalTail ? pattern.slice(0, -2) : pattern)
+      .split('*')
+      .map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    regex = new RegExp(`^${body}${optionalTail ? '(?: .*)?' : ''}$`, 's');
+    compiledPatterns.set(pattern, regex);
+  }
+  return regex;
 }
 
 function globMatches(pattern: string, text: CommandText): boolean {
