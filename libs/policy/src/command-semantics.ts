@@ -419,10 +419,14 @@ function sort(args: readonly ShellWord[], sink: CommandSink): void {
   for (const file of positionals(args)) sink.path('read', file, 'deny-only', 'sort');
 }
 
-function tar(args: readonly ShellWord[], sink: CommandSink): void {
+function tar(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
   if (args.some((word) => /^(--to-command|--use-compress-program|--checkpoint-action|--info-script|--new-volume-script|--rsh-command|-I$|-F$)/.test(word.value ?? ''))) {
-    sink.opaque('tar runs another program (--to-command, -I, --checkpoint-action, …)');
+    return sink.opaque('tar runs another program (--to-command, -I, --checkpoint-action, …)');
   }
+  // Extraction writes below the -C directory, or below the working directory without one.
+  writesThrough('tar', [], ['-C', '--directory'])(args, sink, origin, 'tar');
+  const extracts = args.some((word, i) => /^(--extract|--get)$/.test(word.value ?? '') || (/^-?[A-Za-z]*x/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
+  if (extracts && !args.some((word) => /^(-C|--directory)/.test(word.value ?? ''))) sink.path('write', literalWord('./*'), 'deny-only', 'tar -x');
 }
 
 function positionals(args: readonly ShellWord[]): ShellWord[] {
@@ -452,7 +456,13 @@ function writer(name: string, skipFirst = 0): Handler {
 function copier(name: string, sourcesAreWritten: boolean): Handler {
   return (args, sink) => {
     const files = positionals(args);
-    const target = files.pop();
+    const option = args.findIndex((word) => word.value === '-t' || word.value === '--target-directory' || (word.value ?? '').startsWith('--target-directory='));
+    let target: ShellWord | undefined;
+    if (option >= 0) {
+      const value = args[option]!.value!;
+      target = value.includes('=') ? literalWord(value.slice(value.indexOf('=') + 1)) : args[option + 1];
+      if (target && files.includes(target)) files.splice(files.indexOf(target), 1);
+    } else target = files.pop();
     for (const file of files) sink.path(sourcesAreWritten ? 'write' : 'read', file, 'deny-only', name);
     if (!target) return;
     sink.path('write', target, 'deny-only', name);
@@ -461,6 +471,27 @@ function copier(name: string, sourcesAreWritten: boolean): Handler {
       const base = file.value === null ? null : file.value.replace(/\/+$/, '').split('/').pop();
       if (target.value === null || base === null) sink.path('write', UNKNOWN_WORD, 'deny-only', name);
       else if (base) sink.path('write', literalWord(`${target.value}/${base}`), 'deny-only', name);
+    }
+  };
+}
+
+/** Options that name a file the command writes, or (`directories`) a directory it writes anything below. */
+function writesThrough(name: string, files: string[], directories: string[] = []): Handler {
+  const write = (word: ShellWord | undefined, option: string, sink: CommandSink) => {
+    const target = word ?? UNKNOWN_WORD;
+    const below = directories.includes(option) && target.value !== null ? literalWord(`${target.value}/*`) : target;
+    sink.path('write', below, 'deny-only', `${name} ${option}`);
+  };
+  return (args, sink) => {
+    for (let i = 0; i < args.length; i++) {
+      const value = args[i]!.value ?? '';
+      for (const option of [...files, ...directories]) {
+        if (value === option) write(args[i + 1], option, sink);
+        else if (option.startsWith('--') && value.startsWith(`${option}=`)) write(literalWord(value.slice(option.length + 1)), option, sink);
+        else if (!option.startsWith('--') && value.startsWith(option) && value.length > option.length && !value.startsWith('--')) {
+          write(literalWord(value.slice(option.length)), option, sink);
+        }
+      }
     }
   };
 }
@@ -591,6 +622,11 @@ const COMMANDS = new Map<string, Handler>([
   ['install', copier('install', false)],
   ['ln', copier('ln', false)],
   ['mv', copier('mv', true)],
+  ['rsync', copier('rsync', false)],
+  ['scp', copier('scp', false)],
+  ['curl', writesThrough('curl', ['-o', '--output'], ['--output-dir'])],
+  ['wget', writesThrough('wget', ['-O', '--output-document'], ['-P', '--directory-prefix'])],
+  ['unzip', writesThrough('unzip', [], ['-d'])],
   ...['cat', 'tac', 'head', 'tail', 'less', 'more', 'nl', 'od', 'xxd', 'hexdump', 'strings', 'wc', 'uniq', 'cut', 'paste', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'file', 'stat', 'diff', 'cmp', 'comm', 'vi', 'vim', 'nano'].map(
     (name): [string, Handler] => [name, reader(name)],
   ),

@@ -1,5 +1,5 @@
 import { type PathToolName, type ToolCall } from '#contracts';
-import { compilePathPattern, DEFAULT_CWD, DEFAULT_HOME, matchesPath, normalizePath, type PathContext, type PathPattern } from './paths.js';
+import { compilePathPattern, DEFAULT_CWD, DEFAULT_HOME, matchesPath, mayMatchAtOrBelow, normalizePath, type PathContext, type PathPattern } from './paths.js';
 import { commandPatternMatches, type CommandText, type HOLE, type PermissionSet, type Rule } from './rules.js';
 import { createShellAnalyser, type ShellAnalyser } from './shell-analysis.js';
 import { type ShellEffect, type ShellWord } from './shell-effects.js';
@@ -88,12 +88,13 @@ class RuleEngine implements PolicyEngine {
     return { cwd, home };
   }
 
-  private matchingPathRule(rules: readonly Rule[], tools: readonly PathToolName[], normalizedPath: string): Rule | undefined {
+  private matchingPathRule(rules: readonly Rule[], tools: readonly PathToolName[], normalizedPath: string, orBelow = false): Rule | undefined {
     return rules.find((rule) => {
       if (!(tools as readonly string[]).includes(rule.tool)) return false;
       if (rule.specifier === null) return true;
       if (rule.specifier.kind !== 'path') return false;
-      return matchesPath(this.compiledPath(rule.specifier.pattern), normalizedPath);
+      const pattern = this.compiledPath(rule.specifier.pattern);
+      return orBelow ? mayMatchAtOrBelow(pattern, normalizedPath) : matchesPath(pattern, normalizedPath);
     });
   }
 
@@ -173,7 +174,7 @@ class RuleEngine implements PolicyEngine {
     let lastAllow: Decision | undefined;
     for (const path of effect.paths) {
       if (effect.scope === 'deny-only') {
-        const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], path);
+        const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], path, effect.below);
         if (denied) return deny(denied.text, `${effect.origin}: ${tool} of ${path} is denied by ${denied.text}`);
         continue;
       }

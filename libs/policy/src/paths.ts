@@ -101,3 +101,20 @@ function matchFrom(pattern: ComponentMatcher[], pi: number, parts: string[], si:
   const ok = matcher.kind === 'literal' ? matcher.text === part : matcher.regex.test(part);
   return ok && matchFrom(pattern, pi + 1, parts, si + 1);
 }
+
+/**
+ * Could the pattern cover `directory` or anything below it? Used for a shell glob (`cat /etc/sha*`), which can
+ * reach any file under its literal leading directory.
+ */
+export function mayMatchAtOrBelow(pattern: PathPattern, directory: string): boolean {
+  return reachable(pattern.components, 0, pathComponents(directory), 0);
+}
+
+function reachable(pattern: ComponentMatcher[], pi: number, parts: string[], si: number): boolean {
+  if (pi === pattern.length || si === parts.length) return true;
+  const matcher = pattern[pi]!;
+  if (matcher.kind === 'any-depth') return true;
+  const part = parts[si]!;
+  const ok = matcher.kind === 'literal' ? matcher.text === part : matcher.regex.test(part);
+  return ok && reachable(pattern, pi + 1, parts, si + 1);
+}

@@ -113,22 +113,28 @@ class Analysis implements CommandSink {
   }
 
   path(access: 'read' | 'write', word: ShellWord, scope: 'full' | 'deny-only', origin: string): void {
-    const value = word.value;
+    let value = word.value;
+    let below = false;
+    if (value !== null && scope === 'deny-only' && /[*?[]/.test(value)) {
+      // A glob reaches only what lies below its literal leading directory.
+      below = true;
+      value = value.slice(0, value.slice(0, value.search(/[*?[]/)).lastIndexOf('/') + 1) || '.';
+    }
     if (value !== null && NOT_A_FILE.test(value)) return;
     if (value === null || (scope === 'full' && /[*?[]/.test(value))) {
       if (scope === 'full') return this.opaque(`${origin}: the file ${word.source} is only known at run time`);
-      this.effects.push({ kind: 'path', access, paths: null, scope, origin });
+      this.effects.push({ kind: 'path', access, paths: null, below, scope, origin });
       return;
     }
     const absolute = value.startsWith('/') || value.startsWith('~');
     if (!absolute && this.cwds === null) {
       if (scope === 'full') return this.opaque(`${origin}: the relative path ${value} follows a cd to a directory only known at run time`);
-      this.effects.push({ kind: 'path', access, paths: null, scope, origin });
+      this.effects.push({ kind: 'path', access, paths: null, below, scope, origin });
       return;
     }
     const bases = absolute ? [this.context.cwd] : this.cwds!;
     const paths = [...new Set(bases.map((cwd) => normalizePath(value, { cwd, home: this.context.home })))];
-    this.effects.push({ kind: 'path', access, paths, scope, origin });
+    this.effects.push({ kind: 'path', access, paths, below, scope, origin });
   }
 
   opaque(reason: string): void {
@@ -341,9 +347,11 @@ class Analysis implements CommandSink {
     const type = node.type;
     const everyGap = type === 'command' || type === 'redirected_statement' || type === 'variable_assignment' || type === 'declaration_command';
     if (!everyGap && type !== 'list' && type !== 'pipeline') return false;
-    for (let i = 1; i < node.childCount; i++) {
-      const previous = node.child(i - 1)!;
-      const current = node.child(i)!;
+    if (!this.source.slice(node.startIndex, node.endIndex).includes('\n')) return false;
+    const children = node.children;
+    for (let i = 1; i < children.length; i++) {
+      const previous = children[i - 1]!;
+      const current = children[i]!;
       if (!everyGap && current.isNamed) continue;
       if (current.type === 'heredoc_redirect' || previous.type === 'heredoc_redirect') continue;
       const gap = this.source.slice(previous.endIndex, current.startIndex).replace(/\\\n/g, '');

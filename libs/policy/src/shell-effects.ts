@@ -21,6 +21,8 @@ export type ShellEffect =
       access: 'read' | 'write';
       /** Normalized absolute paths the word may name (one per possible working directory); null when unknown. */
       paths: readonly string[] | null;
+      /** The word is a shell glob: `paths` are its literal leading directories and it may reach anything below. */
+      below: boolean;
       scope: 'full' | 'deny-only';
       origin: string;
     }
