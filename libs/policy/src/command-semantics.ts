@@ -560,11 +560,17 @@ const COMMANDS = new Map<string, Handler>([
     return true;
   }],
   ['script', (args, sink) => {
-    const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
+    const attached = args.find((word) => (word.value ?? '').startsWith('--command='));
+    if (attached) {
+      sink.shellText(literalWord(attached.value!.slice('--command='.length)), 'script -c');
+      return true;
+    }
+    const index = args.findIndex((word) => word.value === '--command' || /^-[a-zA-Z]*c$/.test(word.value ?? ''));
     if (index < 0) return false;
     sink.shellText(args[index + 1] ?? null, 'script -c');
     return true;
   }],
+  ['fc', (_args, sink) => sink.opaque('fc runs commands from the history, which the policy cannot see')],
   ['busybox', (args, sink, origin) => {
     if (args.length === 0) return false;
     interpretCommand(args, sink, origin);

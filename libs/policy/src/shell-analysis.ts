@@ -312,6 +312,10 @@ class Analysis implements CommandSink {
       const word = this.word(destination);
       if ((operator === '>&' || operator === '<&') && (destination.type === 'number' || word.value === '-')) continue;
       const origin = `redirection ${operator}`;
+      if (word.value !== null && /^\/dev\/(tcp|udp)\//.test(word.value)) {
+        this.opaque(`${origin} ${word.value} opens a network connection`);
+        continue;
+      }
       if (operator === '<' || operator === '<&' || operator === '<>') this.path('read', word, 'full', origin);
       if (operator !== '<' && operator !== '<&') this.path('write', word, 'full', origin);
     }
@@ -371,6 +375,11 @@ class Analysis implements CommandSink {
           this.opaque('the shell parser read a newline inside a word, where bash ends the command');
           return this.hole(node);
         }
+        // `$[…]` is bash's old arithmetic expansion, which the grammar reads as literal text.
+        if (/(^|[^\\])\$\[/.test(node.text)) {
+          this.opaque('the old arithmetic expansion $[…] can run commands through array subscripts');
+          return this.hole(node);
+        }
         return literalWord(unescapeUnquoted(node.text));
       case 'number':
         return literalWord(node.text);
@@ -390,6 +399,8 @@ class Analysis implements CommandSink {
         if (node.children.some((c) => c !== null && !c.isNamed && c.type === '@')) {
           this.opaque(`the expansion ${shorten(node.text)} transforms a value in ways that can run commands`);
         }
+        // `${!x}` expands the variable x names, and a name like `a[$(cmd)]` runs cmd.
+        if (node.text.startsWith('${!')) this.opaque(`the indirect expansion ${shorten(node.text)} can run commands through array subscripts`);
         this.internals(node);
         return this.hole(node);
       case 'command_substitution':
