@@ -402,10 +402,17 @@ function ripgrep(args: readonly ShellWord[], sink: CommandSink): void {
   readerWithPattern(args, sink, 'rg');
 }
 
+/** grep-like tools: the first positional is the pattern unless -e/-f gives it; recursive ones read whole trees. */
 function readerWithPattern(args: readonly ShellWord[], sink: CommandSink, name: string): void {
   const positional = positionals(args);
   const hasPatternOption = args.some((word) => /^(-e|-f|--regexp|--file)/.test(word.value ?? ''));
-  for (const file of hasPatternOption ? positional : positional.slice(1)) sink.path('read', file, 'deny-only', name);
+  const recursive = name === 'rg' || args.some((word) => /^(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive|--dereference-recursive|--directories=recurse)$/.test(word.value ?? ''));
+  const files = hasPatternOption ? positional : positional.slice(1);
+  if (recursive && files.length === 0) files.push(literalWord('.'));
+  for (const file of files) {
+    // A tree is read below the named directory: `/*` makes it a glob over everything there.
+    sink.path('read', recursive && file.value !== null ? literalWord(`${file.value}/*`) : file, 'deny-only', name);
+  }
 }
 
 function sort(args: readonly ShellWord[], sink: CommandSink): void {

@@ -75,9 +75,10 @@ class RuleEngine implements PolicyEngine {
     const paths = this.contextOf(context);
     if (path === '' || /\p{Cc}/u.test(path)) return deny(null, `${tool}: the path is empty or contains control characters`);
     const normalized = normalizePath(path, paths);
-    const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], normalized);
+    // Grep reads every file below its path, so a deny rule for anything down there stops it.
+    const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], normalized, paths.home, tool === 'Grep');
     if (denied) return deny(denied.text, `${tool} of ${normalized} is denied by ${denied.text}`);
-    const allowed = this.matchingPathRule(permissions.allow, RULE_TOOLS[tool], normalized);
+    const allowed = this.matchingPathRule(permissions.allow, RULE_TOOLS[tool], normalized, paths.home);
     if (allowed) return { decision: 'allow', rule: allowed.text, reason: `${tool} of ${normalized} is allowed by ${allowed.text}` };
     return deny(null, `no allow rule covers ${tool} of ${normalized}`);
   }
@@ -88,22 +89,23 @@ class RuleEngine implements PolicyEngine {
     return { cwd, home };
   }
 
-  private matchingPathRule(rules: readonly Rule[], tools: readonly PathToolName[], normalizedPath: string, orBelow = false): Rule | undefined {
+  private matchingPathRule(rules: readonly Rule[], tools: readonly PathToolName[], normalizedPath: string, home: string, orBelow = false): Rule | undefined {
     return rules.find((rule) => {
       if (!(tools as readonly string[]).includes(rule.tool)) return false;
       if (rule.specifier === null) return true;
       if (rule.specifier.kind !== 'path') return false;
-      const pattern = this.compiledPath(rule.specifier.pattern);
+      const pattern = this.compiledPath(rule.specifier.pattern, home);
       return orBelow ? mayMatchAtOrBelow(pattern, normalizedPath) : matchesPath(pattern, normalizedPath);
     });
   }
 
-  private compiledPath(pattern: string): PathPattern {
-    let compiled = this.pathPatterns.get(pattern);
+  private compiledPath(pattern: string, home: string): PathPattern {
+    const key = `${home}\u0000${pattern}`;
+    let compiled = this.pathPatterns.get(key);
     if (!compiled) {
-      // Rule paths are relative to the workspace, whatever directory a single call runs in.
-      compiled = compilePathPattern(pattern, this.defaults);
-      this.pathPatterns.set(pattern, compiled);
+      // Relative rule paths start at the workspace, whatever directory a single call runs in; `~` is the call's home.
+      compiled = compilePathPattern(pattern, { cwd: this.defaults.cwd, home });
+      this.pathPatterns.set(key, compiled);
     }
     return compiled;
   }
@@ -115,7 +117,7 @@ class RuleEngine implements PolicyEngine {
     let notUnderstood: Decision | undefined;
     let notAllowed: Decision | undefined;
     for (const effect of effects) {
-      const verdict = this.judgeEffect(permissions, effect);
+      const verdict = this.judgeEffect(permissions, effect, context);
       // The most telling deny is reported: a deny rule that matches, then "not understood", then "no allow rule".
       if (verdict.decision === 'deny' && verdict.rule !== null) return verdict;
       if (verdict.decision === 'deny' && effect.kind === 'opaque') notUnderstood ??= verdict;
@@ -132,14 +134,14 @@ class RuleEngine implements PolicyEngine {
     };
   }
 
-  private judgeEffect(permissions: PermissionSet, effect: ShellEffect): Decision {
+  private judgeEffect(permissions: PermissionSet, effect: ShellEffect, context: PathContext): Decision {
     switch (effect.kind) {
       case 'opaque':
         return deny(null, `not understood, so denied: ${effect.reason}`);
       case 'command':
         return this.judgeCommand(permissions, effect.words, effect.scope);
       case 'path':
-        return this.judgeShellPath(permissions, effect);
+        return this.judgeShellPath(permissions, effect, context);
     }
   }
 
@@ -164,7 +166,7 @@ class RuleEngine implements PolicyEngine {
     return deny(null, `no allow rule matches \`${shorten(text)}\``);
   }
 
-  private judgeShellPath(permissions: PermissionSet, effect: Extract<ShellEffect, { kind: 'path' }>): Decision {
+  private judgeShellPath(permissions: PermissionSet, effect: Extract<ShellEffect, { kind: 'path' }>, context: PathContext): Decision {
     const tool: PathToolName = effect.access === 'read' ? 'Read' : 'Write';
     if (effect.paths === null) {
       const guard = permissions.deny.find((rule) => (RULE_TOOLS[tool] as readonly string[]).includes(rule.tool));
@@ -174,11 +176,11 @@ class RuleEngine implements PolicyEngine {
     let lastAllow: Decision | undefined;
     for (const path of effect.paths) {
       if (effect.scope === 'deny-only') {
-        const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], path, effect.below);
+        const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], path, context.home, effect.below);
         if (denied) return deny(denied.text, `${effect.origin}: ${tool} of ${path} is denied by ${denied.text}`);
         continue;
       }
-      const verdict = this.checkPath(permissions, tool, path);
+      const verdict = this.checkPath(permissions, tool, path, context);
       if (verdict.decision === 'deny') return { ...verdict, reason: `${effect.origin}: ${verdict.reason}` };
       lastAllow = verdict;
     }

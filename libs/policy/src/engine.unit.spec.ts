@@ -311,7 +311,15 @@ const cases: Case[] = [
   ['dev', 'Read(/workspace/.ssh/config)', 'deny', 'J', 'Read(~/.ssh/**)'],
   ['dev', 'Glob(/etc/**)', 'allow', 'J'],
   ['reader', 'Glob(../secrets/*)', 'deny', 'J'],
-  ['reader', 'Grep(password)', 'allow', 'J'],
+  ['reader', 'Grep(password)', 'deny', 'Q', 'Read(/workspace/secrets/**)'],
+  // The home is the workspace by default, so Read(~/.ssh/**) guards /workspace/.ssh and Grep of the whole workspace.
+  ['dev', 'Grep(TODO)', 'deny', 'Q', 'Read(~/.ssh/**)'],
+  ['dev', 'Bash(grep -r root /etc)', 'deny', 'Q', 'Read(/etc/shadow)'],
+  ['dev', 'Bash(grep -rn root /etc)', 'deny', 'Q', 'Read(/etc/shadow)'],
+  ['dev', 'Bash(rg root /etc)', 'deny', 'Q', 'Read(/etc/shadow)'],
+  ['dev', 'Bash(cd /etc && rg root)', 'deny', 'Q', /rg: Read of \/(etc|workspace) is denied/],
+  ['dev', 'Bash(grep root /etc/passwd)', 'allow', 'Q'],
+  ['dev', 'Bash(rg TODO src)', 'allow', 'Q'],
   ['admins', 'Bash(echo x > /workspace/../etc/hosts)', 'deny', 'J', 'Write(/etc/*)'],
   ['admins', 'Bash(echo x > //etc//hosts)', 'deny', 'J', 'Write(/etc/*)'],
   ['admins', 'Bash(echo x > ../../etc/hosts)', 'deny', 'J', 'Write(/etc/*)'],
@@ -439,5 +447,56 @@ describe('the policy engine decides the bypass table', () => {
       if (typeof why === 'string') assert.equal(decision.rule, why, `reason: ${decision.reason}`);
       if (why instanceof RegExp) assert.match(decision.reason, why);
     });
+  });
+});
+
+describe('checkPath and the decision context', () => {
+  let engine: PolicyEngine;
+  before(async () => {
+    engine = await createPolicyEngine();
+  });
+
+  it('judges relative paths from the call\'s working directory', () => {
+    assert.equal(engine.checkPath(dev, 'Write', 'hosts', { cwd: '/etc' }).rule, 'Write(/etc/*)');
+    assert.equal(engine.checkPath(dev, 'Write', 'hosts').decision, 'allow');
+    const bash = engine.decide(dev, { tool: 'Bash', input: { command: 'touch hosts' } }, { cwd: '/etc' });
+    assert.deepEqual([bash.decision, bash.rule], ['deny', 'Write(/etc/*)']);
+  });
+
+  it('resolves ~ to the home directory it is given', () => {
+    const elsewhere = { home: '/home/agent' };
+    assert.equal(engine.checkPath(dev, 'Read', '~/.ssh/id_rsa', elsewhere).rule, 'Read(~/.ssh/**)');
+    assert.equal(engine.checkPath(dev, 'Read', '/home/agent/.ssh/id_rsa', elsewhere).decision, 'deny');
+    assert.equal(engine.checkPath(dev, 'Grep', '/workspace', elsewhere).decision, 'allow');
+  });
+
+  it('lets Grep into a directory only if no deny rule covers anything below it', () => {
+    assert.deepEqual(engine.checkPath(dev, 'Grep', '/workspace/src'), { decision: 'allow', rule: 'Read', reason: 'Grep of /workspace/src is allowed by Read' });
+    assert.equal(engine.checkPath(dev, 'Grep', '/etc').rule, 'Read(/etc/shadow)');
+    assert.equal(engine.checkPath(dev, 'Glob', '/etc').decision, 'allow');
+  });
+
+  it('judges a Glob call on the directory its pattern reaches', () => {
+    const decision = engine.decide(reader, { tool: 'Glob', input: { pattern: '../../etc/*', path: '/workspace/a' } });
+    assert.equal(decision.reason, 'no allow rule covers Glob of /etc');
+    assert.equal(decision.decision, 'deny');
+    assert.equal(engine.decide(reader, { tool: 'Glob', input: { pattern: 'src/**/*.ts' } }).rule, 'Read(/workspace/**)');
+  });
+
+  it('denies paths with control characters and empty paths', () => {
+    assert.equal(engine.checkPath(dev, 'Read', '/workspace/a\u0000b').decision, 'deny');
+    assert.equal(engine.checkPath(dev, 'Read', '').decision, 'deny');
+  });
+
+  it('treats a bare tool name in deny as removing the tool', () => {
+    const noBash = { allow: dev.allow, deny: [parseRule('Bash')] };
+    assert.equal(engine.decide(noBash, { tool: 'Bash', input: { command: 'git status' } }).rule, 'Bash');
+    const noWrite = { allow: dev.allow, deny: [parseRule('Write')] };
+    assert.equal(engine.checkPath(noWrite, 'Edit', '/workspace/a').rule, 'Write');
+  });
+
+  it('is deterministic: the same call gives the same decision', () => {
+    const call = { tool: 'Bash' as const, input: { command: 'git status && rm -rf / ; sudo id' } };
+    assert.deepEqual(engine.decide(dev, call), engine.decide(dev, call));
   });
 });
