@@ -33,6 +33,7 @@ const separators = ['; ', ' && ', ' || ', ' | ', ' & ', '\n', ' |& '];
 const safeSeparators = ['; ', ' && ', ' || ', ' & ', '\n'];
 
 const singleQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+const doubleQuote = (text: string) => `"${text.replace(/[\\"$`]/g, '\\$&')}"`;
 const embeddings: ((inner: string) => string)[] = [
   (x) => `git log $(${x})`,
   (x) => `git log "$(${x})"`,
@@ -40,6 +41,8 @@ const embeddings: ((inner: string) => string)[] = [
   (x) => `git diff <(${x})`,
   (x) => `bash -c ${singleQuote(x)}`,
   (x) => `sh -c ${singleQuote(x)}`,
+  (x) => `bash -c ${doubleQuote(x)}`,
+  (x) => `eval ${doubleQuote(x)}`,
   (x) => `eval ${singleQuote(x)}`,
   (x) => `{ ${x}; }`,
   (x) => `(${x})`,
