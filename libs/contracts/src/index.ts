@@ -11,3 +11,27 @@ export {
   Subjects,
 } from './subjects.js';
 export * from './agent-events.js';
+export {
+  BashInputSchema,
+  EditInputSchema,
+  GlobInputSchema,
+  GrepInputSchema,
+  isToolName,
+  PATH_TOOL_NAMES,
+  parseToolCall,
+  parseToolCallText,
+  ReadInputSchema,
+  TOOL_INPUT_SCHEMAS,
+  TOOL_NAMES,
+  WriteInputSchema,
+  type BashInput,
+  type EditInput,
+  type GlobInput,
+  type GrepInput,
+  type PathToolName,
+  type ReadInput,
+  type ToolCall,
+  type ToolCallParseResult,
+  type ToolName,
+  type WriteInput,
+} from './tools.js';
