@@ -26,5 +26,4 @@ export type {
   ToolName,
   WriteInput,
 } from './tools/tool-call.js';
-export { parseToolCall, type ParsedToolCall } from './tools/parse-tool-call.js';
 export type { ToolCallResult, ToolFailure, ToolFailureCode } from './tools/tool-result.js';

@@ -218,8 +218,12 @@ describe('SandboxRuntime against the real engine', () => {
       assert.match(ambiguous.failure?.message ?? '', /occurs 3 times/);
       const globbed = await runtime.execute(inWorkspace({ tool: 'Glob', input: { pattern: '**/*.txt' } }));
       assert.match(globbed.stdout.text, /^\/workspace\/notes\/a\.txt$/m);
-      const grepped = await runtime.execute(inWorkspace({ tool: 'Grep', input: { pattern: '^tw', path: '/workspace/notes' } }));
+      const grepped = await runtime.execute(inWorkspace({ tool: 'Grep', input: { pattern: '^tw', path: '/workspace/notes', output_mode: 'content', '-n': true } }));
       assert.equal(grepped.stdout.text, '/workspace/notes/a.txt:2:two\n');
+      const files = await runtime.execute(inWorkspace({ tool: 'Grep', input: { pattern: 'FOUR', '-i': true, type: 'txt' } }));
+      assert.equal(files.stdout.text, '/workspace/notes/a.txt\n');
+      const none = await runtime.execute(inWorkspace({ tool: 'Grep', input: { pattern: 'absent', output_mode: 'count' } }));
+      assert.deepEqual([none.exitCode, none.stdout.text, none.failure], [0, '', undefined]);
     });
   });
 

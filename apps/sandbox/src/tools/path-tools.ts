@@ -121,16 +121,40 @@ export async function globFiles(context: ToolContext, input: GlobInput, workingD
   return listed;
 }
 
+/**
+ * `grep -rIE` with Claude Code's Grep options: `output_mode` (default `files_with_matches`), `-i`, `-n`,
+ * `-A`/`-B`/`-C` (content mode), `glob` and `type` (as `--include=*.<type>`), `head_limit`. `multiline` needs
+ * ripgrep and is refused.
+ */
 export async function grepFiles(context: ToolContext, input: GrepInput, workingDir: string): Promise<ToolOutcome> {
+  if (input.multiline) return emptyOutcome({ code: 'tool_error', message: 'Grep multiline is not supported by the sandbox (grep, not ripgrep)' });
   const resolved = await resolveAndRecheck(context, 'Grep', input.path ?? workingDir);
   if ('outcome' in resolved) return resolved.outcome;
+  const mode = input.output_mode ?? 'files_with_matches';
+  const flags = ['-rIE'];
+  if (input['-i']) flags.push('-i');
+  if (mode === 'files_with_matches') flags.push('-l');
+  if (mode === 'count') flags.push('-c');
+  if (mode === 'content') {
+    if (input['-n']) flags.push('-n');
+    if (input['-A'] !== undefined) flags.push(`-A${input['-A']}`);
+    if (input['-B'] !== undefined) flags.push(`-B${input['-B']}`);
+    if (input['-C'] !== undefined) flags.push(`-C${input['-C']}`);
+  }
+  if (input.glob) flags.push(`--include=${input.glob}`);
+  if (input.type) flags.push(`--include=*.${input.type}`);
   // -r (not -R): symlinks below the root are not followed, so the recheck of the root covers what is searched.
-  const include = input.glob ? [`--include=${input.glob}`] : [];
-  const found = await context.run(['grep', '-rnIE', ...include, '-e', input.pattern, '--', resolved.realPath]);
+  const ran = await context.run(['grep', ...flags, '-e', input.pattern, '--', resolved.realPath]);
   // grep exits 1 when nothing matched: an answer, not a failure.
-  if (found.exitCode === 1 && !found.timedOut) return { ...found, exitCode: 0 };
-  if (found.exitCode !== 0 || found.timedOut) return failedWith(found, { code: 'tool_error', message: found.stderr.text.trim() || `grep exited with ${found.exitCode}`, realPath: resolved.realPath });
-  return found;
+  const found = ran.exitCode === 1 && !ran.timedOut ? { ...ran, exitCode: 0 } : ran;
+  if (found.exitCode !== 0 || found.timedOut) {
+    return failedWith(found, { code: 'tool_error', message: found.stderr.text.trim() || `grep exited with ${found.exitCode}`, realPath: resolved.realPath });
+  }
+  let lines = found.stdout.text.split('\n').filter((line) => line !== '');
+  if (mode === 'count') lines = lines.filter((line) => !line.endsWith(':0'));
+  if (input.head_limit !== undefined) lines = lines.slice(0, input.head_limit);
+  const stdout = capturedText(lines.length > 0 ? `${lines.join('\n')}\n` : '', context.outputLimit);
+  return { ...found, stdout: { ...stdout, bytes: found.stdout.bytes, length: found.stdout.length, truncated: found.stdout.truncated || stdout.truncated } };
 }
 
 async function writeChecked(context: ToolContext, realPath: string, content: string): Promise<ToolOutcome> {

@@ -1,55 +1,11 @@
-// Tool inputs in Claude Code's shapes. Minimal local types until the zod schemas of #contracts
-// (`parseToolCall`) land; the `tool` field names the tool so the two can be swapped.
+// Tool calls in Claude Code's shapes come from #contracts (validated there by `parseToolCall`); what the
+// sandbox adds is the recheck of real paths.
+import { type PathToolName } from '#contracts';
 
-export interface BashInput {
-  command: string;
-  /** Milliseconds, as Claude Code sends it; capped by the sandbox's own timeout. */
-  timeout?: number;
-}
-
-export interface ReadInput {
-  file_path: string;
-  /** First line to return, 1-based. */
-  offset?: number;
-  /** How many lines to return. */
-  limit?: number;
-}
-
-export interface WriteInput {
-  file_path: string;
-  content: string;
-}
-
-export interface EditInput {
-  file_path: string;
-  old_string: string;
-  new_string: string;
-  replace_all?: boolean;
-}
-
-export interface GlobInput {
-  pattern: string;
-  path?: string;
-}
-
-export interface GrepInput {
-  pattern: string;
-  path?: string;
-  glob?: string;
-}
-
-export type ToolCall =
-  | { tool: 'Bash'; input: BashInput }
-  | { tool: 'Read'; input: ReadInput }
-  | { tool: 'Write'; input: WriteInput }
-  | { tool: 'Edit'; input: EditInput }
-  | { tool: 'Glob'; input: GlobInput }
-  | { tool: 'Grep'; input: GrepInput };
-
-export type ToolName = ToolCall['tool'];
+export type { BashInput, EditInput, GlobInput, GrepInput, ReadInput, ToolCall, ToolName, WriteInput } from '#contracts';
 
 /** Tools whose target path is resolved inside the container and checked against the policy again. */
-export type PathTool = 'Read' | 'Write' | 'Edit' | 'Glob' | 'Grep';
+export type PathTool = PathToolName;
 
 export interface PathDecision {
   decision: 'allow' | 'deny';
