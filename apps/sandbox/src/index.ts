@@ -1,4 +1,5 @@
 export { ConcurrencyLimit } from './concurrency-limit.js';
+export { recheckWithPolicy } from './policy-recheck.js';
 export { containerCreateOptions, LABELS, workingDirectoryOf, type ContainerIdentity } from './container/container-spec.js';
 export { connectToEngine, engineEndpoint, imageExists, probeEngine, type EngineStatus } from './engine/docker-engine.js';
 export { diagnoseSandbox, type DoctorCheck, type ImageRequirement } from './engine/sandbox-doctor.js';

@@ -7,7 +7,9 @@ import { containerCreateOptions, LABELS } from './container/container-spec.js';
 import { connectToEngine } from './engine/docker-engine.js';
 import { SandboxRuntime, type ContainerRemoved, type ExecuteToolCall } from './sandbox-runtime.js';
 import { denyUnder, hostWorkspace, requireTestImage, testSettings, uniqueOwner } from './test-support/sandbox-fixtures.js';
-import { type ToolCall } from './tools/tool-call.js';
+import { createPolicyEngine, parseRule } from '#policy';
+import { recheckWithPolicy } from './policy-recheck.js';
+import { type PathTool, type RecheckPath, type ToolCall } from './tools/tool-call.js';
 
 const docker = connectToEngine();
 const owner = uniqueOwner('runtime');
@@ -173,8 +175,25 @@ describe('SandboxRuntime against the real engine', () => {
   describe('Read, Write and Edit resolve the real path inside the container', () => {
     const workspace = hostWorkspace();
     const settings = testSettings({ mounts: [{ host: workspace, container: '/workspace', readonly: false }] });
-    const denyEtc = denyUnder('/etc');
-    const inWorkspace = (call: ToolCall) => request(call, { settings, recheckPath: denyEtc, sessionKey: 'agent:tester:test:paths' });
+    // The policy engine itself, with the rules a config would give: everything in the workspace, nothing in /etc.
+    const asked: Array<{ tool: PathTool; realPath: string }> = [];
+    let denyEtc: RecheckPath = () => ({ decision: 'deny', rule: '', reason: 'not ready' });
+    const inWorkspace = (call: ToolCall) =>
+      request(call, {
+        settings,
+        sessionKey: 'agent:tester:test:paths',
+        recheckPath: (tool, realPath) => {
+          asked.push({ tool, realPath });
+          return denyEtc(tool, realPath);
+        },
+      });
+    before(async () => {
+      const permissions = {
+        allow: ['Read', 'Write', 'Edit', 'Glob', 'Grep'].map(parseRule),
+        deny: ['Read(/etc/**)', 'Write(/etc/**)', 'Edit(/etc/**)'].map(parseRule),
+      };
+      denyEtc = recheckWithPolicy(await createPolicyEngine(), permissions);
+    });
     before(() => {
       symlinkSync('/etc/passwd', path.join(workspace, 'innocent.txt'));
       symlinkSync('/etc', path.join(workspace, 'config'));
@@ -198,7 +217,7 @@ describe('SandboxRuntime against the real engine', () => {
       assert.equal(written.failure?.rule, 'Write(/etc/**)');
       const edited = await runtime.execute(inWorkspace({ tool: 'Edit', input: { file_path: '/workspace/innocent.txt', old_string: 'root', new_string: 'toor' } }));
       assert.equal(edited.failure?.code, 'path_denied');
-      assert.deepEqual(denyEtc.asked.filter((question) => question.tool !== 'Read'), [
+      assert.deepEqual(asked.filter((question) => question.tool !== 'Read'), [
         { tool: 'Write', realPath: '/etc/passwd' },
         { tool: 'Edit', realPath: '/etc/passwd' },
       ]);
