@@ -10,3 +10,12 @@ export {
   type StreamFlow,
   Subjects,
 } from './subjects.js';
+export {
+  CLAWGATE_EVENT_ID_NAMESPACE,
+  deterministicEventId,
+  isUuid,
+  type EventActor,
+  type EventMetadata,
+  type NewEvent,
+  type RecordedEvent,
+} from './events.js';
