@@ -1,0 +1,362 @@
+import pg from 'pg';
+import { isUuid, type NewEvent, type RecordedEvent } from '#contracts';
+import { canonicalJson, eventHashOfEncoded } from './canonical-json.js';
+import { databaseName, databaseUrlFromEnv, parseDatabaseUrl } from './database-url.js';
+import {
+  EventIdConflictError,
+  EventStoreClosedError,
+  EventStoreNotMigratedError,
+  InvalidAppendError,
+  WrongExpectedVersionError,
+  type ExpectedVersion,
+} from './errors.js';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.js';
+import { readAllPage, START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
+import { Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscription.js';
+import { verifyHashChains, type VerifyReport } from './verify.js';
+
+export interface EventStoreOptions {
+  /** Default: `DATABASE_URL`, else `DEFAULT_DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Shown in `pg_stat_activity`; default `clawgate`. */
+  applicationName?: string;
+  /** Connections in the pool; default 10. */
+  poolSize?: number;
+  /**
+   * A role every connection switches to (`SET ROLE` at connection start), e.g. `clawgate_app` for a service
+   * that logs in as a member of it. Default: the login role itself.
+   */
+  role?: string;
+  /** `idle_in_transaction_session_timeout` of every connection; default 60 000 ms. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** The version of the stream's last event after the append. */
+  streamVersion: number;
+  /** The appended events' global positions (bigints as decimal strings), in order. */
+  globalPositions: string[];
+  /** The appended events as recorded. */
+  events: RecordedEvent[];
+  /** True when every event was already recorded identically: nothing was written. */
+  alreadyRecorded: boolean;
+}
+
+export interface ReadStreamOptions {
+  /** First version to return; default 1. */
+  fromVersion?: number;
+  /** Last version to return; default the stream's last. */
+  toVersion?: number;
+}
+
+const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
+/**
+ * The append-only, hash-chained event store (DESIGN.md §3). One instance per process; it holds a pool.
+ */
+export class EventStore {
+  private closed = false;
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async connect(options: EventStoreOptions = {}): Promise<EventStore> {
+    const databaseUrl = options.databaseUrl ?? databaseUrlFromEnv();
+    const name = databaseName(parseDatabaseUrl(databaseUrl));
+    const settings = [`-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS}`];
+    if (options.role) settings.push(`-c role=${options.role}`);
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      application_name: options.applicationName ?? 'clawgate',
+      max: options.poolSize ?? 10,
+      options: settings.join(' '),
+    });
+    // An idle connection that breaks (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const found = await pool.query<{ table: string | null }>(`SELECT to_regclass('es_events')::text AS table`);
+      if (!found.rows[0]?.table) throw new EventStoreNotMigratedError(name);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new EventStore(pool);
+  }
+
+  /**
+   * Appends `events` to `streamId` in one transaction, after checking the stream is at `expectedVersion`:
+   * `'no-stream'` (no event yet), a number (exactly that many events), or `'any'`.
+   *
+   * Re-appending events that are already recorded identically (same ids, stream, order and content) is a
+   * no-op that returns them, whatever the expected version: a redelivered handler succeeds. An id recorded
+   * with other content throws `EventIdConflictError`; a stream at another version `WrongExpectedVersionError`.
+   */
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(streamId, events, options.expectedVersion);
+    const encoded = events.map((event) => ({ event, data: canonicalJson(event.data), metadata: canonicalJson(event.metadata) }));
+
+    const client = await this.pool.connect();
+    let outcome: AppendResult | 'wrong-version' | 'id-taken';
+    let actualVersion = 0;
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        // One round trip takes the stream's row lock (creating the row for a new stream) and says where the
+        // chain stands; the hashes are then computed here, not in the database.
+        const head = await client.query<{ version: number; last_hash: string | null; now: Date }>(
+          `INSERT INTO es_streams AS s (stream_id, version) VALUES ($1, 0)
+           ON CONFLICT (stream_id) DO UPDATE SET version = s.version
+           RETURNING s.version, s.last_hash, now() AS now`,
+          [streamId],
+        );
+        const { version, last_hash: lastHash, now: recordedAt } = head.rows[0]!;
+        actualVersion = version;
+        if (!versionMatches(options.expectedVersion, version)) {
+          outcome = 'wrong-version';
+        } else {
+          outcome = await this.insertEvents(client, streamId, encoded, version, lastHash, recordedAt);
+        }
+      } catch (error) {
+        if (isUniqueViolation(error, 'es_events_event_id_key')) {
+          outcome = 'id-taken';
+        } else {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+      await client.query(typeof outcome === 'string' ? 'ROLLBACK' : 'COMMIT');
+    } catch (error) {
+      // The connection may be unusable (it failed mid-transaction): the pool discards it.
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+
+    if (typeof outcome !== 'string') return outcome;
+    const recorded = await this.alreadyRecorded(streamId, encoded, outcome === 'id-taken');
+    if (recorded) return recorded;
+    throw new WrongExpectedVersionError(streamId, options.expectedVersion, actualVersion);
+  }
+
+  private async insertEvents(
+    client: pg.PoolClient,
+    streamId: string,
+    encoded: EncodedEvent[],
+    version: number,
+    lastHash: string | null,
+    recordedAt: Date,
+  ): Promise<AppendResult> {
+    const versions: number[] = [];
+    const prevHashes: (string | null)[] = [];
+    const hashes: string[] = [];
+    let prevHash = lastHash;
+    encoded.forEach(({ event, data, metadata }, index) => {
+      const streamVersion = version + index + 1;
+      const hash = eventHashOfEncoded(prevHash, { ...event, streamId, streamVersion, recordedAt }, data, metadata);
+      versions.push(streamVersion);
+      prevHashes.push(prevHash);
+      hashes.push(hash);
+      prevHash = hash;
+    });
+    const newVersion = version + encoded.length;
+    const inserted = await client.query<{ global_position: string; transaction_id: string }>(
+      `WITH inserted AS (
+         INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         SELECT $1, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, $9, e.prev_hash, e.hash
+         FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::text[], $10::text[])
+           AS e (stream_version, event_id, type, schema_version, data, metadata, prev_hash, hash)
+         RETURNING global_position, transaction_id, stream_version
+       ), head AS (
+         UPDATE es_streams SET version = $11, last_hash = $12, updated_at = $9 WHERE stream_id = $1
+       )
+       SELECT global_position::text AS global_position, transaction_id::text AS transaction_id
+       FROM inserted ORDER BY stream_version`,
+      [
+        streamId,
+        versions,
+        encoded.map(({ event }) => event.eventId),
+        encoded.map(({ event }) => event.type),
+        encoded.map(({ event }) => event.schemaVersion),
+        encoded.map(({ data }) => data),
+        encoded.map(({ metadata }) => metadata),
+        prevHashes,
+        recordedAt,
+        hashes,
+        newVersion,
+        prevHash,
+      ],
+    );
+    const recorded = encoded.map(({ event, data, metadata }, index): RecordedEvent => {
+      const row = inserted.rows[index]!;
+      return {
+        eventId: event.eventId.toLowerCase(),
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: JSON.parse(data) as object,
+        metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
+        streamId,
+        streamVersion: versions[index]!,
+        globalPosition: row.global_position,
+        transactionId: row.transaction_id,
+        recordedAt,
+        prevHash: prevHashes[index]!,
+        hash: hashes[index]!,
+      };
+    });
+    return {
+      streamId,
+      streamVersion: newVersion,
+      globalPositions: recorded.map((event) => event.globalPosition),
+      events: recorded,
+      alreadyRecorded: false,
+    };
+  }
+
+  /**
+   * After a refused append: the events as recorded if this exact batch was appended before, undefined if
+   * none of its ids is recorded. Any other overlap is a conflict.
+   */
+  private async alreadyRecorded(streamId: string, encoded: EncodedEvent[], idTaken: boolean): Promise<AppendResult | undefined> {
+    const ids = encoded.map(({ event }) => event.eventId.toLowerCase());
+    const rows = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE event_id = ANY($1::uuid[])`, [ids]);
+    const byId = new Map(rows.rows.map((row) => [row.event_id, toRecordedEvent(row)]));
+    if (byId.size === 0) {
+      if (idTaken) throw new EventIdConflictError(ids[0]!, streamId, 'the id was taken concurrently; read the stream and decide again');
+      return undefined;
+    }
+    const recorded: RecordedEvent[] = [];
+    for (const [index, { event, data, metadata }] of encoded.entries()) {
+      const existing = byId.get(ids[index]!);
+      const reason = !existing
+        ? 'other events of this batch are already recorded, this one is not'
+        : existing.streamId !== streamId
+          ? `already recorded in stream ${existing.streamId}`
+          : existing.type !== event.type ||
+              existing.schemaVersion !== event.schemaVersion ||
+              canonicalJson(existing.data) !== data ||
+              canonicalJson(existing.metadata) !== metadata
+            ? 'already recorded with different content'
+            : index > 0 && existing.streamVersion !== recorded[index - 1]!.streamVersion + 1
+              ? 'already recorded, but not in this order'
+              : undefined;
+      if (reason) throw new EventIdConflictError(ids[index]!, streamId, reason);
+      recorded.push(existing!);
+    }
+    return {
+      streamId,
+      streamVersion: recorded.at(-1)!.streamVersion,
+      globalPositions: recorded.map((event) => event.globalPosition),
+      events: recorded,
+      alreadyRecorded: true,
+    };
+  }
+
+  /** The stream's events in version order (all, or the `fromVersion`..`toVersion` range); [] for no stream. */
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const result = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+       WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
+       ORDER BY stream_version`,
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
+    );
+    return result.rows.map(toRecordedEvent);
+  }
+
+  /** The version of the stream's last event; 0 when the stream has none. */
+  async readStreamVersion(streamId: string): Promise<number> {
+    this.assertOpen();
+    const result = await this.pool.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [streamId]);
+    return result.rows[0]?.version ?? 0;
+  }
+
+  async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    this.assertOpen();
+    if (!isUuid(eventId)) return undefined;
+    const result = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE event_id = $1`, [eventId]);
+    const row = result.rows[0];
+    return row ? toRecordedEvent(row) : undefined;
+  }
+
+  /**
+   * Up to `limit` events after `cursor`, gap-safe: in (transaction, position) order and only from
+   * transactions older than every transaction still running, so an event that becomes visible later can never
+   * land behind a cursor that already moved past it. Events of running transactions wait for the next call.
+   */
+  async readAll(cursor: ReadAllCursor = START_CURSOR, limit = 1000): Promise<ReadAllPage> {
+    this.assertOpen();
+    return readAllPage(this.pool, cursor, limit);
+  }
+
+  /**
+   * Hands every event, from the subscription's checkpoint on and in gap-safe order, to `handler` in batches.
+   * The handler's writes (through the `tx` it gets) and the new checkpoint commit in one transaction, so a
+   * crash anywhere repeats a batch only if nothing of it was committed. One instance of a name runs at a
+   * time: others wait for the checkpoint's row lock.
+   */
+  subscribe(name: string, handler: SubscriptionHandler, options: SubscriptionOptions = {}): Subscription {
+    this.assertOpen();
+    const subscription = new Subscription(this.pool, name, handler, options, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Recomputes every stream's hash chain and names the first event per stream that does not match. */
+  async verify(): Promise<VerifyReport> {
+    this.assertOpen();
+    return verifyHashChains(this.pool);
+  }
+
+  /** Stops the subscriptions and closes the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.pool.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+interface EncodedEvent {
+  event: NewEvent;
+  data: string;
+  metadata: string;
+}
+
+function versionMatches(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no-stream') return actual === 0;
+  return expected === actual;
+}
+
+function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedVersion): void {
+  if (streamId.length === 0) throw new InvalidAppendError(streamId, 'the stream id is empty');
+  if (events.length === 0) throw new InvalidAppendError(streamId, 'no events to append');
+  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
+    throw new InvalidAppendError(streamId, `expected version ${expected} is not 'no-stream', 'any' or a version >= 0`);
+  }
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (!isUuid(event.eventId)) throw new InvalidAppendError(streamId, `event id "${event.eventId}" is not a UUID`);
+    const id = event.eventId.toLowerCase();
+    if (seen.has(id)) throw new InvalidAppendError(streamId, `event id ${id} appears twice`);
+    seen.add(id);
+    if (event.type.length === 0) throw new InvalidAppendError(streamId, `event ${id} has no type`);
+    if (!Number.isInteger(event.schemaVersion)) throw new InvalidAppendError(streamId, `event ${id}: schemaVersion is not an integer`);
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === constraint;
+}
