@@ -1,2 +1,3 @@
 export { cliEntry, fixturePath, repoRoot } from './repo-paths.js';
+export { createTestDatabase, type TestDatabase } from './database.js';
 export { deleteBusStreams, uniqueBusPrefix } from './nats.js';
