@@ -232,12 +232,15 @@ export class EventStore {
       if (idTaken) throw new EventIdConflictError(ids[0]!, streamId, 'the id was taken concurrently; read the stream and decide again');
       return undefined;
     }
+    if (byId.size < ids.length) {
+      const recordedId = ids.find((id) => byId.has(id))!;
+      throw new EventIdConflictError(recordedId, streamId, 'already recorded, in a batch without the other events given now');
+    }
     const recorded: RecordedEvent[] = [];
     for (const [index, { event, data, metadata }] of encoded.entries()) {
-      const existing = byId.get(ids[index]!);
-      const reason = !existing
-        ? 'other events of this batch are already recorded, this one is not'
-        : existing.streamId !== streamId
+      const existing = byId.get(ids[index]!)!;
+      const reason =
+        existing.streamId !== streamId
           ? `already recorded in stream ${existing.streamId}`
           : existing.type !== event.type ||
               existing.schemaVersion !== event.schemaVersion ||
@@ -248,7 +251,7 @@ export class EventStore {
               ? 'already recorded, but not in this order'
               : undefined;
       if (reason) throw new EventIdConflictError(ids[index]!, streamId, reason);
-      recorded.push(existing!);
+      recorded.push(existing);
     }
     return {
       streamId,

@@ -15,6 +15,8 @@ export interface SubscriptionOptions {
   batchSize?: number;
   /** Wait between polls once caught up; default 200 ms. */
   pollIntervalMs?: number;
+  /** Called each time a poll finds nothing new to handle (the subscription is caught up). */
+  onIdle?: () => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export class Subscription {
     while (!this.stopping) {
       const handled = await this.handleNextBatch();
       if (handled === 0 && !this.stopping) {
+        this.options.onIdle?.();
         await sleep(this.options.pollIntervalMs ?? 200, undefined, { signal: this.wake.signal }).catch(() => undefined);
       }
     }
