@@ -1,6 +1,9 @@
 import { type EventMetadata, type RecordedEvent } from '#contracts';
 
-/** The columns every read selects, in the shape `toRecordedEvent` maps. */
+/**
+ * The columns every read selects, in the shape `toRecordedEvent` maps. Some are cast to text under their own
+ * names: an ORDER BY must name those as `es_events.<column>`, or it sorts the text.
+ */
 export const EVENT_COLUMNS = `global_position::text AS global_position, transaction_id::text AS transaction_id, stream_id,
   stream_version, event_id::text AS event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash`;
 

@@ -24,7 +24,7 @@ export async function readAllPage(queryable: pg.Pool | pg.PoolClient, cursor: Re
     `SELECT ${EVENT_COLUMNS} FROM es_events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY transaction_id, global_position
+     ORDER BY es_events.transaction_id, es_events.global_position
      LIMIT $3`,
     [cursor.transactionId, cursor.globalPosition, limit],
   );
