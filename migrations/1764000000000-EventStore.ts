@@ -33,9 +33,9 @@ export class EventStore1764000000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`
       CREATE TABLE es_events (
-        global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        global_position bigint GENERATED ALWAYS AS IDENTITY,
         transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
-        stream_id text NOT NULL REFERENCES es_streams (stream_id),
+        stream_id text NOT NULL,
         stream_version integer NOT NULL CHECK (stream_version >= 1),
         event_id uuid NOT NULL,
         type text NOT NULL,
@@ -45,10 +45,11 @@ export class EventStore1764000000000 implements MigrationInterface {
         recorded_at timestamptz NOT NULL DEFAULT now(),
         prev_hash text,
         hash text NOT NULL,
+        -- The order gap-safe readers page in; global_position alone is unique already (an identity).
+        CONSTRAINT es_events_pkey PRIMARY KEY (transaction_id, global_position),
         CONSTRAINT es_events_stream_version_key UNIQUE (stream_id, stream_version),
         CONSTRAINT es_events_event_id_key UNIQUE (event_id)
       )`);
-    await queryRunner.query(`CREATE INDEX es_events_transaction_position_idx ON es_events (transaction_id, global_position)`);
     await queryRunner.query(`
       CREATE TABLE es_checkpoints (
         subscription text PRIMARY KEY,
@@ -76,7 +77,12 @@ export class EventStore1764000000000 implements MigrationInterface {
     }
 
     await queryRunner.query(`GRANT USAGE ON SCHEMA public TO clawgate_app`);
-    await queryRunner.query(`GRANT SELECT, INSERT ON es_events TO clawgate_app`);
+    // Column grants: the application cannot choose transaction_id or global_position, which would let it
+    // place an event behind the cursors of gap-safe readers.
+    await queryRunner.query(`GRANT SELECT ON es_events TO clawgate_app`);
+    await queryRunner.query(`
+      GRANT INSERT (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+      ON es_events TO clawgate_app`);
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE ON es_streams TO clawgate_app`);
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE ON es_checkpoints TO clawgate_app`);
     await queryRunner.query(`GRANT USAGE ON SCHEMA compliance TO clawgate_auditor`);

@@ -12,23 +12,39 @@ export function canonicalJson(value: unknown): string {
 }
 
 function encode(value: unknown): string | undefined {
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return encode((value as { toJSON: () => unknown }).toJSON());
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('canonicalJson: bigint has no JSON form');
+    case 'object':
+      return value === null ? 'null' : encodeObject(value);
+    default:
+      return undefined;
   }
+}
+
+function encodeObject(value: object): string | undefined {
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return encode((value as { toJSON: () => unknown }).toJSON());
   if (Array.isArray(value)) {
-    return `[${value.map((item) => encode(item) ?? 'null').join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const members: string[] = [];
-    for (const key of Object.keys(record).sort()) {
-      const member = encode(record[key]);
-      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+    let out = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      out += `${index > 0 ? ',' : ''}${encode(value[index]) ?? 'null'}`;
     }
-    return `{${members.join(',')}}`;
+    return `${out}]`;
   }
-  if (typeof value === 'bigint') throw new TypeError('canonicalJson: bigint has no JSON form');
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const member = encode(record[key]);
+    if (member === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${member}`;
+  }
+  return `${out}}`;
 }
 
 /** What the hash of an event covers: everything the event says, and where and when it was recorded. */

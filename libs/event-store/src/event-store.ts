@@ -108,15 +108,7 @@ export class EventStore {
     try {
       await client.query('BEGIN');
       try {
-        // One round trip takes the stream's row lock (creating the row for a new stream) and says where the
-        // chain stands; the hashes are then computed here, not in the database.
-        const head = await client.query<{ version: number; last_hash: string | null; now: Date }>(
-          `INSERT INTO es_streams AS s (stream_id, version) VALUES ($1, 0)
-           ON CONFLICT (stream_id) DO UPDATE SET version = s.version
-           RETURNING s.version, s.last_hash, now() AS now`,
-          [streamId],
-        );
-        const { version, last_hash: lastHash, now: recordedAt } = head.rows[0]!;
+        const { version, last_hash: lastHash, now: recordedAt } = await lockStream(client, streamId);
         actualVersion = version;
         if (!versionMatches(options.expectedVersion, version)) {
           outcome = 'wrong-version';
@@ -167,33 +159,29 @@ export class EventStore {
       prevHash = hash;
     });
     const newVersion = version + encoded.length;
-    const inserted = await client.query<{ global_position: string; transaction_id: string }>(
-      `WITH inserted AS (
+    // The batch travels as one JSON document built from the canonical encodings: no per-element escaping
+    // into array literals, one parameter however many events.
+    let batch = '[';
+    encoded.forEach(({ event, data, metadata }, index) => {
+      batch +=
+        `${index > 0 ? ',' : ''}{"v":${versions[index]},"id":${JSON.stringify(event.eventId)},"t":${JSON.stringify(event.type)},` +
+        `"sv":${event.schemaVersion},"p":${JSON.stringify(prevHashes[index])},"h":"${hashes[index]}","d":${data},"m":${metadata}}`;
+    });
+    batch += ']';
+    const inserted = await client.query<{ global_position: string; transaction_id: string }>({
+      name: 'es_append_insert',
+      text: `WITH inserted AS (
          INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-         SELECT $1, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, $9, e.prev_hash, e.hash
-         FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::text[], $10::text[])
-           AS e (stream_version, event_id, type, schema_version, data, metadata, prev_hash, hash)
+         SELECT $1, e.v, e.id, e.t, e.sv, e.d, e.m, $3, e.p, e.h
+         FROM jsonb_to_recordset($2::jsonb) AS e (v int, id uuid, t text, sv int, p text, h text, d jsonb, m jsonb)
          RETURNING global_position, transaction_id, stream_version
        ), head AS (
-         UPDATE es_streams SET version = $11, last_hash = $12, updated_at = $9 WHERE stream_id = $1
+         UPDATE es_streams SET version = $4, last_hash = $5, updated_at = $3 WHERE stream_id = $1
        )
        SELECT global_position::text AS global_position, transaction_id::text AS transaction_id
        FROM inserted ORDER BY stream_version`,
-      [
-        streamId,
-        versions,
-        encoded.map(({ event }) => event.eventId),
-        encoded.map(({ event }) => event.type),
-        encoded.map(({ event }) => event.schemaVersion),
-        encoded.map(({ data }) => data),
-        encoded.map(({ metadata }) => metadata),
-        prevHashes,
-        recordedAt,
-        hashes,
-        newVersion,
-        prevHash,
-      ],
-    );
+      values: [streamId, batch, recordedAt, newVersion, prevHash],
+    });
     const recorded = encoded.map(({ event, data, metadata }, index): RecordedEvent => {
       const row = inserted.rows[index]!;
       return {
@@ -335,6 +323,35 @@ interface EncodedEvent {
   event: NewEvent;
   data: string;
   metadata: string;
+}
+
+interface StreamHead {
+  version: number;
+  last_hash: string | null;
+  now: Date;
+}
+
+/**
+ * Takes the stream's row lock for the rest of the transaction and says where its chain stands; one round
+ * trip for an existing stream. A new stream's row is created (version 0) and locked the same way; if another
+ * append creates it first, the INSERT returns nothing and the SELECT, now waiting for that append, runs again.
+ */
+async function lockStream(client: pg.PoolClient, streamId: string): Promise<StreamHead> {
+  for (;;) {
+    const existing = await client.query<StreamHead>({
+      name: 'es_append_lock_stream',
+      text: 'SELECT version, last_hash, now() AS now FROM es_streams WHERE stream_id = $1 FOR UPDATE',
+      values: [streamId],
+    });
+    if (existing.rows[0]) return existing.rows[0];
+    const created = await client.query<StreamHead>({
+      name: 'es_append_create_stream',
+      text: `INSERT INTO es_streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING
+             RETURNING version, last_hash, now() AS now`,
+      values: [streamId],
+    });
+    if (created.rows[0]) return created.rows[0];
+  }
 }
 
 function versionMatches(expected: ExpectedVersion, actual: number): boolean {
