@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted (by UTF-16 code units) at every depth and no whitespace. Values are taken as
@@ -73,5 +73,5 @@ export function eventHashOfEncoded(prevHash: string | null, event: Omit<HashedEv
     `{"data":${data},"eventId":${JSON.stringify(event.eventId.toLowerCase())},"metadata":${metadata},` +
     `"recordedAt":${JSON.stringify(event.recordedAt.toISOString())},"schemaVersion":${JSON.stringify(event.schemaVersion)},` +
     `"streamId":${JSON.stringify(event.streamId)},"streamVersion":${JSON.stringify(event.streamVersion)},"type":${JSON.stringify(event.type)}}`;
-  return createHash('sha256').update(prevHash ?? '').update('\n').update(body).digest('hex');
+  return hash('sha256', `${prevHash ?? ''}\n${body}`, 'hex');
 }

@@ -1,6 +1,17 @@
 import pg from 'pg';
 import { isUuid, type NewEvent, type RecordedEvent } from '#contracts';
-import { canonicalJson, eventHashOfEncoded } from './canonical-json.js';
+import {
+  APPEND_TO_EXISTING_STREAM,
+  APPEND_TO_NEW_STREAM,
+  appendValues,
+  encodeEvents,
+  prepareBatch,
+  recordedBatch,
+  type EncodedEvent,
+  type PreparedBatch,
+  type StreamHead,
+} from './append-batch.js';
+import { canonicalJson } from './canonical-json.js';
 import { databaseName, databaseUrlFromEnv, parseDatabaseUrl } from './database-url.js';
 import {
   EventIdConflictError,
@@ -55,6 +66,7 @@ export interface ReadStreamOptions {
 }
 
 const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+const KNOWN_HEADS = 10_000;
 
 /**
  * The append-only, hash-chained event store (DESIGN.md §3). One instance per process; it holds a pool.
@@ -62,6 +74,8 @@ const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 export class EventStore {
   private closed = false;
   private readonly subscriptions = new Set<Subscription>();
+  /** Heads of the streams this process appended to last: the fast path hashes against them. */
+  private readonly heads = new Map<string, StreamHead>();
 
   private constructor(private readonly pool: pg.Pool) {}
 
@@ -99,31 +113,79 @@ export class EventStore {
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(streamId, events, options.expectedVersion);
-    const encoded = events.map((event) => ({ event, data: canonicalJson(event.data), metadata: canonicalJson(event.metadata) }));
+    const encoded = encodeEvents(events);
+    const recordedAt = new Date();
 
-    const client = await this.pool.connect();
-    let outcome: AppendResult | 'wrong-version' | 'id-taken';
+    let outcome: (PreparedBatch & { result: AppendResult }) | 'moved' | 'wrong-version' | 'id-taken';
     let actualVersion = 0;
+    try {
+      outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
+      if (outcome === 'moved') {
+        this.heads.delete(streamId);
+        ({ outcome, actualVersion } = await this.appendUnderLock(streamId, encoded, options.expectedVersion, recordedAt));
+      }
+    } catch (error) {
+      this.heads.delete(streamId);
+      if (!isUniqueViolation(error, 'es_events_event_id_key')) throw error;
+      outcome = 'id-taken';
+    }
+
+    if (typeof outcome === 'string') {
+      this.heads.delete(streamId);
+      const recorded = await this.alreadyRecorded(streamId, encoded, outcome === 'id-taken');
+      if (recorded) return recorded;
+      throw new WrongExpectedVersionError(streamId, options.expectedVersion, actualVersion);
+    }
+    return outcome.result;
+  }
+
+  /**
+   * The fast path, one statement and one round trip: when this process knows where the stream's chain stands
+   * (it appended there last) or the stream is to be new, hash against that head and let the statement check
+   * it. 'moved' when the head is not known or has moved: nothing was written.
+   */
+  private async appendAtKnownHead(
+    streamId: string,
+    encoded: EncodedEvent[],
+    expected: ExpectedVersion,
+    recordedAt: Date,
+  ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved'> {
+    const known = this.heads.get(streamId);
+    const expectsNew = expected === 'no-stream' || expected === 0;
+    if (known ? !(expected === 'any' || expected === known.version || (expectsNew && known.version === 0)) : !expectsNew) return 'moved';
+    const batch = prepareBatch(streamId, encoded, known ?? { version: 0, hash: null }, recordedAt);
+    const statement = known ? APPEND_TO_EXISTING_STREAM : APPEND_TO_NEW_STREAM;
+    const inserted = await this.pool.query<PositionRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
+    if (inserted.rows.length === 0) return 'moved';
+    return this.recorded(batch, encoded, inserted.rows);
+  }
+
+  /**
+   * The general path: lock the stream's row, read its head, check the expected version, append, commit.
+   */
+  private async appendUnderLock(
+    streamId: string,
+    encoded: EncodedEvent[],
+    expected: ExpectedVersion,
+    recordedAt: Date,
+  ): Promise<{ outcome: (PreparedBatch & { result: AppendResult }) | 'wrong-version'; actualVersion: number }> {
+    const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      try {
-        const { version, last_hash: lastHash, now: recordedAt } = await lockStream(client, streamId);
-        actualVersion = version;
-        if (!versionMatches(options.expectedVersion, version)) {
-          outcome = 'wrong-version';
-        } else {
-          outcome = await this.insertEvents(client, streamId, encoded, version, lastHash, recordedAt);
-        }
-      } catch (error) {
-        if (isUniqueViolation(error, 'es_events_event_id_key')) {
-          outcome = 'id-taken';
-        } else {
-          await client.query('ROLLBACK');
-          throw error;
-        }
+      const head = await beginAndLockStream(client, streamId);
+      if (!versionMatches(expected, head.version)) {
+        await client.query('ROLLBACK');
+        return { outcome: 'wrong-version', actualVersion: head.version };
       }
-      await client.query(typeof outcome === 'string' ? 'ROLLBACK' : 'COMMIT');
+      const batch = prepareBatch(streamId, encoded, head, recordedAt);
+      try {
+        const inserted = await client.query<PositionRow>({ ...APPEND_TO_EXISTING_STREAM, values: appendValues(batch, true) });
+        await client.query('COMMIT');
+        return { outcome: this.recorded(batch, encoded, inserted.rows), actualVersion: head.version };
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
     } catch (error) {
       // The connection may be unusable (it failed mid-transaction): the pool discards it.
       broken = error instanceof Error ? error : new Error(String(error));
@@ -131,81 +193,24 @@ export class EventStore {
     } finally {
       client.release(broken);
     }
-
-    if (typeof outcome !== 'string') return outcome;
-    const recorded = await this.alreadyRecorded(streamId, encoded, outcome === 'id-taken');
-    if (recorded) return recorded;
-    throw new WrongExpectedVersionError(streamId, options.expectedVersion, actualVersion);
   }
 
-  private async insertEvents(
-    client: pg.PoolClient,
-    streamId: string,
-    encoded: EncodedEvent[],
-    version: number,
-    lastHash: string | null,
-    recordedAt: Date,
-  ): Promise<AppendResult> {
-    const versions: number[] = [];
-    const prevHashes: (string | null)[] = [];
-    const hashes: string[] = [];
-    let prevHash = lastHash;
-    encoded.forEach(({ event, data, metadata }, index) => {
-      const streamVersion = version + index + 1;
-      const hash = eventHashOfEncoded(prevHash, { ...event, streamId, streamVersion, recordedAt }, data, metadata);
-      versions.push(streamVersion);
-      prevHashes.push(prevHash);
-      hashes.push(hash);
-      prevHash = hash;
-    });
-    const newVersion = version + encoded.length;
-    // The batch travels as one JSON document built from the canonical encodings: no per-element escaping
-    // into array literals, one parameter however many events.
-    let batch = '[';
-    encoded.forEach(({ event, data, metadata }, index) => {
-      batch +=
-        `${index > 0 ? ',' : ''}{"v":${versions[index]},"id":${JSON.stringify(event.eventId)},"t":${JSON.stringify(event.type)},` +
-        `"sv":${event.schemaVersion},"p":${JSON.stringify(prevHashes[index])},"h":"${hashes[index]}","d":${data},"m":${metadata}}`;
-    });
-    batch += ']';
-    const inserted = await client.query<{ global_position: string; transaction_id: string }>({
-      name: 'es_append_insert',
-      text: `WITH inserted AS (
-         INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-         SELECT $1, e.v, e.id, e.t, e.sv, e.d, e.m, $3, e.p, e.h
-         FROM jsonb_to_recordset($2::jsonb) AS e (v int, id uuid, t text, sv int, p text, h text, d jsonb, m jsonb)
-         RETURNING global_position, transaction_id, stream_version
-       ), head AS (
-         UPDATE es_streams SET version = $4, last_hash = $5, updated_at = $3 WHERE stream_id = $1
-       )
-       SELECT global_position::text AS global_position, transaction_id::text AS transaction_id
-       FROM inserted ORDER BY stream_version`,
-      values: [streamId, batch, recordedAt, newVersion, prevHash],
-    });
-    const recorded = encoded.map(({ event, data, metadata }, index): RecordedEvent => {
-      const row = inserted.rows[index]!;
-      return {
-        eventId: event.eventId.toLowerCase(),
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        data: JSON.parse(data) as object,
-        metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
-        streamId,
-        streamVersion: versions[index]!,
-        globalPosition: row.global_position,
-        transactionId: row.transaction_id,
-        recordedAt,
-        prevHash: prevHashes[index]!,
-        hash: hashes[index]!,
-      };
-    });
+  private recorded(batch: PreparedBatch, encoded: EncodedEvent[], rows: PositionRow[]): PreparedBatch & { result: AppendResult } {
+    this.rememberHead(batch.streamId, batch.head);
+    const events = recordedBatch(batch, encoded, rows);
     return {
-      streamId,
-      streamVersion: newVersion,
-      globalPositions: recorded.map((event) => event.globalPosition),
-      events: recorded,
-      alreadyRecorded: false,
+      ...batch,
+      result: { streamId: batch.streamId, streamVersion: batch.head.version, globalPositions: events.map((event) => event.globalPosition), events, alreadyRecorded: false },
     };
+  }
+
+  /** Keeps the newest head of at most KNOWN_HEADS streams, the most recently appended to. */
+  private rememberHead(streamId: string, head: StreamHead): void {
+    const known = this.heads.get(streamId);
+    if (known && known.version >= head.version) return;
+    this.heads.delete(streamId);
+    this.heads.set(streamId, head);
+    if (this.heads.size > KNOWN_HEADS) this.heads.delete(this.heads.keys().next().value!);
   }
 
   /**
@@ -319,35 +324,29 @@ export class EventStore {
   }
 }
 
-interface EncodedEvent {
-  event: NewEvent;
-  data: string;
-  metadata: string;
-}
 
-interface StreamHead {
-  version: number;
-  last_hash: string | null;
-  now: Date;
+interface PositionRow {
+  global_position: string;
+  transaction_id: string;
 }
 
 /**
- * Takes the stream's row lock for the rest of the transaction and says where its chain stands; one round
- * trip for an existing stream. A new stream's row is created (version 0) and locked the same way; if another
- * append creates it first, the INSERT returns nothing and the SELECT, now waiting for that append, runs again.
+ * Opens the transaction and takes the stream's row lock for it, creating the row (version 0) for a new
+ * stream. If another append creates it first, the INSERT returns nothing and the SELECT, now waiting for that
+ * append, runs again. One round trip for an existing stream.
  */
-async function lockStream(client: pg.PoolClient, streamId: string): Promise<StreamHead> {
+async function beginAndLockStream(client: pg.PoolClient, streamId: string): Promise<StreamHead> {
+  await client.query('BEGIN');
   for (;;) {
-    const existing = await client.query<StreamHead>({
+    const existing = await client.query<{ version: number; hash: string | null }>({
       name: 'es_append_lock_stream',
-      text: 'SELECT version, last_hash, now() AS now FROM es_streams WHERE stream_id = $1 FOR UPDATE',
+      text: 'SELECT version, last_hash AS hash FROM es_streams WHERE stream_id = $1 FOR UPDATE',
       values: [streamId],
     });
     if (existing.rows[0]) return existing.rows[0];
-    const created = await client.query<StreamHead>({
+    const created = await client.query<{ version: number; hash: string | null }>({
       name: 'es_append_create_stream',
-      text: `INSERT INTO es_streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING
-             RETURNING version, last_hash, now() AS now`,
+      text: `INSERT INTO es_streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING RETURNING version, last_hash AS hash`,
       values: [streamId],
     });
     if (created.rows[0]) return created.rows[0];
