@@ -105,6 +105,26 @@ describe('EventStore.append', () => {
     });
   });
 
+  it('two processes appending to one stream: a stale head falls back to the locked path, the chain stays whole', async () => {
+    const other = await EventStore.connect({ databaseUrl: database.url, role: 'clawgate_app', poolSize: 2 });
+    try {
+      await store.append('s:shared', [testEvent()], { expectedVersion: 'no-stream' });
+      await other.append('s:shared', [testEvent()], { expectedVersion: 1 });
+      // `store` last saw version 1; the stream is at 2.
+      const third = await store.append('s:shared', [testEvent(), testEvent()], { expectedVersion: 'any' });
+      assert.equal(third.streamVersion, 4);
+      await assert.rejects(other.append('s:shared', [testEvent()], { expectedVersion: 2 }), { code: 'WRONG_EXPECTED_VERSION', actual: 4 });
+      assert.equal((await other.append('s:shared', [testEvent()], { expectedVersion: 4 })).streamVersion, 5);
+      await assert.rejects(other.append('s:shared', [testEvent()], { expectedVersion: 'no-stream' }), { code: 'WRONG_EXPECTED_VERSION', actual: 5 });
+    } finally {
+      await other.close();
+    }
+    const events = await store.readStream('s:shared');
+    assert.deepEqual(events.map((event) => event.streamVersion), [1, 2, 3, 4, 5]);
+    events.forEach((event, index) => assert.equal(event.prevHash, index === 0 ? null : events[index - 1]!.hash));
+    assert.deepEqual((await store.verify()).failures, []);
+  });
+
   it('refuses malformed appends with InvalidAppendError', async () => {
     const event = testEvent();
     for (const [streamId, events] of [
