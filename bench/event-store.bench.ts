@@ -11,7 +11,7 @@ import { type NewEvent } from '#contracts';
 import { DEFAULT_DATABASE_URL, EventStore, runMigrations, START_CURSOR, type ReadAllCursor } from '#event-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const READ_EVENTS = 200_000;
 const READ_PAGE = 2000;
 const BATCH = 50;
