@@ -109,7 +109,8 @@ describe('EventStore.append', () => {
     const other = await EventStore.connect({ databaseUrl: database.url, role: 'clawgate_app', poolSize: 2 });
     try {
       await store.append('s:shared', [testEvent()], { expectedVersion: 'no-stream' });
-      await other.append('s:shared', [testEvent()], { expectedVersion: 1 });
+      // `other` knows nothing of the stream: 'any' tries it as a new stream, finds it exists, appends under lock.
+      assert.equal((await other.append('s:shared', [testEvent()], { expectedVersion: 'any' })).streamVersion, 2);
       // `store` last saw version 1; the stream is at 2.
       const third = await store.append('s:shared', [testEvent(), testEvent()], { expectedVersion: 'any' });
       assert.equal(third.streamVersion, 4);

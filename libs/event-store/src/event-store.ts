@@ -142,7 +142,7 @@ export class EventStore {
   /**
    * The fast path, one statement and one round trip: when this process knows where the stream's chain stands
    * (it appended there last) or the stream is to be new, hash against that head and let the statement check
-   * it. 'moved' when the head is not known or has moved: nothing was written.
+   * it. 'moved' when the head is not known or has moved (the stream exists after all): nothing was written.
    */
   private async appendAtKnownHead(
     streamId: string,
@@ -152,7 +152,10 @@ export class EventStore {
   ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved'> {
     const known = this.heads.get(streamId);
     const expectsNew = expected === 'no-stream' || expected === 0;
-    if (known ? !(expected === 'any' || expected === known.version || (expectsNew && known.version === 0)) : !expectsNew) return 'moved';
+    // Without a known head, 'any' is tried as a new stream first: streams such as toolcall:<id> are mostly new.
+    if (known ? !(expected === 'any' || expected === known.version || (expectsNew && known.version === 0)) : !(expectsNew || expected === 'any')) {
+      return 'moved';
+    }
     const batch = prepareBatch(streamId, encoded, known ?? { version: 0, hash: null }, recordedAt);
     const statement = known ? APPEND_TO_EXISTING_STREAM : APPEND_TO_NEW_STREAM;
     const inserted = await this.pool.query<PositionRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
