@@ -204,6 +204,19 @@ describe('gap-safe reading and subscriptions', () => {
     }
   });
 
+  it('runs the handler in a transaction whose connection times out when left idle', async () => {
+    const seen: string[] = [];
+    const subscription = store.subscribe('settings', async (_events, tx) => {
+      const rows = await tx.query<{ timeout: string; in_transaction: boolean }>(
+        `SELECT current_setting('idle_in_transaction_session_timeout') AS timeout, now() = statement_timestamp() AS in_transaction`,
+      );
+      seen.push(rows[0]!.timeout, String(rows[0]!.in_transaction));
+    });
+    while (seen.length === 0) await sleep(10);
+    await subscription.stop();
+    assert.deepEqual(seen.slice(0, 2), ['1min', 'false']);
+  });
+
   it('a handler failure ends the subscription with the error and rolls back its writes and checkpoint', async () => {
     const failure = new Error('projector bug');
     const subscription = store.subscribe('failing', async () => {
