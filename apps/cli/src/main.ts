@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
+import { registerMigrateCommand } from './commands/migrate.command.js';
+import { registerPolicyCommand } from './commands/policy.command.js';
 import { registerSandboxCommand } from './commands/sandbox.command.js';
+import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('clawgate')
@@ -13,6 +17,10 @@ const program = new Command('clawgate')
   });
 
 registerConfigCommand(program);
+registerMigrateCommand(program);
+registerAuditCommand(program);
+registerPolicyCommand(program);
 registerSandboxCommand(program);
+registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -84,6 +84,10 @@ export class LlmClient {
     });
   }
 
+  get providerName(): string {
+    return this.choice.provider.name;
+  }
+
   get model(): string {
     return this.choice.model;
   }
