@@ -2,7 +2,7 @@ import { type Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig } from '#config';
 import { EXIT } from '../exit-codes.js';
 
-const SERVICES = ['authz'] as const;
+const SERVICES = ['authz', 'sandbox'] as const;
 
 export function registerStartCommand(program: Command): void {
   program
@@ -25,8 +25,14 @@ export function registerStartCommand(program: Command): void {
         process.exitCode = EXIT.badInput;
         return;
       }
+      const connections = { config, databaseUrl: process.env.DATABASE_URL, natsUrl: process.env.NATS_URL, subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX };
       // Loaded only here: the other commands should not pay for Nest and the service's dependencies.
+      if (service === 'sandbox') {
+        const { startSandbox } = await import('../../../sandbox/src/start-sandbox.js');
+        await startSandbox(connections);
+        return;
+      }
       const { startAuthz } = await import('../../../authz/src/start-authz.js');
-      await startAuthz({ config, databaseUrl: process.env.DATABASE_URL, natsUrl: process.env.NATS_URL, subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX });
+      await startAuthz(connections);
     });
 }
