@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Bus, type Consumption } from '#bus';
 import { RunRequestSchema } from '#contracts';
-import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_ONLY } from './agent.tokens.js';
+import { type ResolvedConfig } from '#config';
+import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY } from './agent.tokens.js';
+import { probeProviders } from './llm/llm-client.js';
 import { RunAgentUseCase } from './run/run-agent.usecase.js';
 import { KeyedSerialQueue } from './run/session-queue.js';
 
@@ -20,6 +22,7 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(AGENT_BUS) private readonly bus: Bus,
+    @Inject(AGENT_CONFIG) private readonly config: ResolvedConfig,
     @Inject(AGENT_CONCURRENCY) private readonly concurrency: number,
     @Inject(AGENT_ONLY) private readonly only: string | null,
     private readonly runAgent: RunAgentUseCase,
@@ -47,6 +50,7 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
       },
     });
     this.logger.log(`agent ready: consuming ${this.runs.stream}/${durable}`);
+    void probeProviders(this.config.providers).then((problems) => problems.forEach((problem) => this.logger.warn(problem)));
   }
 
   async onApplicationShutdown(): Promise<void> {
