@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { type Bus, type Consumption } from '#bus';
 import { RunRequestSchema } from '#contracts';
 import { type ResolvedConfig } from '#config';
-import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY } from './agent.tokens.js';
+import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY, AGENT_SETTINGS } from './agent.tokens.js';
 import { probeProviders } from './llm/llm-client.js';
-import { RunAgentUseCase } from './run/run-agent.usecase.js';
+import { type AgentSettings, RunAgentUseCase } from './run/run-agent.usecase.js';
 import { KeyedSerialQueue } from './run/session-queue.js';
 
 export const RUNS_DURABLE = 'agent-runs';
@@ -23,6 +23,7 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @Inject(AGENT_BUS) private readonly bus: Bus,
     @Inject(AGENT_CONFIG) private readonly config: ResolvedConfig,
+    @Inject(AGENT_SETTINGS) private readonly settings: AgentSettings,
     @Inject(AGENT_CONCURRENCY) private readonly concurrency: number,
     @Inject(AGENT_ONLY) private readonly only: string | null,
     private readonly runAgent: RunAgentUseCase,
@@ -38,8 +39,9 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
       filterSubject: this.only ? this.bus.subjects.run(this.only) : this.bus.subjects.stream('run').subject,
       schema: RunRequestSchema,
       concurrency: this.concurrency,
-      // A model call with tools can take minutes; the message stays ours meanwhile.
-      ackWaitMs: 15 * 60_000,
+      // The bus tells JetStream the run is in progress every ackWait/2, so a long run keeps its message while a
+      // crashed agent's run is redelivered after ackWait.
+      ackWaitMs: this.settings.runAckWaitMs,
       handler: (run, context) => this.sessions.run(run.sessionKey, () => this.runAgent.execute(run, context)),
       onInvalid: (invalid) => {
         this.logger.error(`invalid run request on ${invalid.context.subject} (#${invalid.context.streamSeq}): ${invalid.reason}: ${invalid.detail}`);
