@@ -10,3 +10,15 @@ export {
   type StreamFlow,
   Subjects,
 } from './subjects.js';
+export {
+  DELIVERY_EVENT_TYPES,
+  DeliveryRouteSchema,
+  ReplyDeliveredSchema,
+  ReplyDeliveryFailedSchema,
+  ReplyDeliveryFailureReasonSchema,
+  ToolCallNoticeSchema,
+  type DeliveryRoute,
+  type ReplyDelivered,
+  type ReplyDeliveryFailed,
+  type ToolCallNotice,
+} from './channel-delivery.js';

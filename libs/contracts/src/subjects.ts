@@ -109,6 +109,19 @@ export class Subjects {
     return `${this.prefix}.outbound.${channel}.*`;
   }
 
+  /**
+   * Tool-call notices for the people of one channel account, written by the agent as each call is decided:
+   * `<p>.outbound.<channel>.<account>.toolcalls`. Kept in the outbound stream, but outside the reply filter.
+   */
+  toolCallNotices(channel: string, account: string): string {
+    return `${this.outbound(channel, account)}.toolcalls`;
+  }
+
+  /** Consumer filter for the tool-call notices of every account of one channel: `<p>.outbound.<channel>.*.toolcalls`. */
+  toolCallNoticesForChannel(channel: string): string {
+    return `${this.outboundForChannel(channel)}.toolcalls`;
+  }
+
   /** Request/reply: the agent asks authz whether a tool call may run. */
   authzTool(): string {
     return `${this.prefix}.authz.tool`;
