@@ -1,0 +1,4 @@
+/** Injection tokens of the gateway's collaborators, created once at start-up. */
+export const GATEWAY_CONFIG = Symbol('clawgate.gateway.config');
+export const GATEWAY_SETTINGS = Symbol('clawgate.gateway.settings');
+export const GATEWAY_BUS = Symbol('clawgate.gateway.bus');

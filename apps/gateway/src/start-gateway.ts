@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { type AddressInfo } from 'node:net';
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GatewayModule } from './gateway.module.js';
+import { type GatewayModuleOptions } from './gateway-options.js';
+import { GatewayExceptionFilter } from './http/gateway-exception.filter.js';
+
+export interface StartGatewayOptions extends GatewayModuleOptions {
+  /** Overrides `gateway.port`; 0 picks a free port (tests), read it back with {@link gatewayUrl}. */
+  readonly port?: number | undefined;
+  /** Overrides `gateway.bind`. */
+  readonly bind?: string | undefined;
+  readonly logger?: boolean | undefined;
+}
+
+export class GatewayStartError extends Error {
+  readonly code = 'GATEWAY_START_REFUSED';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayStartError';
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Starts the gateway and resolves once it listens on `gateway.bind`:`gateway.port` and consumes replies.
+ * `app.close()` stops it: sockets are told to reconnect, held replies go back to JetStream.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<INestApplication> {
+  const bind = options.bind ?? options.config.gateway.bind;
+  const port = options.port ?? options.config.gateway.port;
+  if (!LOOPBACK.has(bind) && options.config.gateway.authToken === undefined) {
+    throw new GatewayStartError(
+      `refusing to listen on ${bind} without gateway.auth.token: set it (e.g. "\${CLAWGATE_GATEWAY_TOKEN}") or bind to 127.0.0.1`,
+    );
+  }
+  const app = await NestFactory.create(GatewayModule.forRoot(options), {
+    logger: options.logger === false ? false : ['log', 'warn', 'error'],
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new GatewayExceptionFilter());
+  app.enableShutdownHooks();
+  await app.listen(port, bind);
+  return app;
+}
+
+/** `http://<address>:<port>` the gateway listens on (the port actually bound when 0 was asked for). */
+export function gatewayUrl(app: INestApplication): string {
+  const address = (app.getHttpServer() as { address(): AddressInfo | string | null }).address();
+  if (address === null || typeof address === 'string') throw new Error('the gateway is not listening on a TCP port');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
