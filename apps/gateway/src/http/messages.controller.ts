@@ -1,5 +1,5 @@
-import { type IncomingMessage } from 'node:http';
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { BusError } from '#bus';
 import { type OutboundReply } from '#contracts';
 import { ClientAuthenticator } from '../auth/client-authenticator.js';
@@ -30,7 +30,11 @@ export class MessagesController {
 
   @Post()
   @HttpCode(200)
-  async send(@Req() request: IncomingMessage, @Body() body: unknown): Promise<SendMessageResponse> {
+  async send(
+    @Req() request: IncomingMessage,
+    @Res({ passthrough: true }) response: ServerResponse,
+    @Body() body: unknown,
+  ): Promise<SendMessageResponse> {
     const user = requireAuthenticated(
       this.authenticator.webchatUser(clientAddress(request), bearerToken(request.headers.authorization)),
       'a WebChat user token is required',
@@ -41,8 +45,9 @@ export class MessagesController {
     const command = { user, text: parsed.data.text, clientMessageId: parsed.data.id };
     const messageId = this.sendMessage.messageIdFor(command);
     const waiter = this.waiters.register(messageId);
+    // The client hung up before the answer: stop waiting (the reply then goes to the user's open sockets).
     const onClientGone = () => waiter.cancel();
-    request.once('close', onClientGone);
+    response.once('close', onClientGone);
     const timer = setTimeout(() => waiter.cancel(), this.settings.replyTimeoutMs);
     try {
       try {
@@ -66,7 +71,7 @@ export class MessagesController {
       return { messageId, reply: { replyId: reply.replyId, kind: reply.kind, text: reply.text } };
     } finally {
       clearTimeout(timer);
-      request.off('close', onClientGone);
+      response.off('close', onClientGone);
     }
   }
 }
