@@ -10,8 +10,8 @@ import {
 } from './connection-settings.js';
 import { startConsumption, type ConsumeOptions, type Consumption } from './durable-consumer.js';
 import { BusArgumentError, BusClosedError, BusConnectionError, BusPublishError, errorMessage } from './errors.js';
-import { encodeJson } from './json-codec.js';
-import { encodeHeaders } from './message-headers.js';
+import { decodeJson, encodeJson } from './json-codec.js';
+import { decodeHeaders, encodeHeaders } from './message-headers.js';
 import { isClosedConnection, retryableRequestFailure } from './nats-errors.js';
 import {
   request,
@@ -166,6 +166,40 @@ export class Bus {
     this.services.add(service);
     void service.closed.then(() => this.services.delete(service));
     return service;
+  }
+
+  /**
+   * Publishes a notification on core NATS: not stored, at most once, for live views (WebChat's tool-call
+   * feed). Anything that must not be lost goes through `publish` or the event store instead.
+   */
+  notify(subject: string, payload: unknown, trace: TraceContext = {}): void {
+    this.assertOpen(`notify ${subject}`);
+    const data = encodeJson(payload, `payload for ${subject}`);
+    const headers = encodeHeaders(trace);
+    this.connection.publish(subject, data, headers ? { headers } : undefined);
+  }
+
+  /** Resolves after a round trip to the server: what this connection sent before has been processed. */
+  async flush(): Promise<void> {
+    this.assertOpen('flush');
+    await this.connection.flush();
+  }
+
+  /** Receives the notifications of `subject` (wildcards allowed); invalid ones are skipped. */
+  listen<S extends z.ZodType>(subject: string, schema: S, handler: (payload: z.output<S>, trace: TraceContext) => void): { stop(): void } {
+    this.assertOpen(`listen ${subject}`);
+    const subscription = this.connection.subscribe(subject, {
+      callback: (error, message) => {
+        if (error) return;
+        const json = decodeJson(message.data);
+        if (!json.ok) return;
+        const parsed = schema.safeParse(json.value);
+        if (!parsed.success) return;
+        const { traceparent, tracestate } = decodeHeaders(message.headers);
+        handler(parsed.data, { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) });
+      },
+    });
+    return { stop: () => subscription.unsubscribe() };
   }
 
   /** Sends a request and returns the responder's validated result; see {@link RequestOptions} for retries. */

@@ -1,28 +1,6 @@
 import { z } from 'zod';
 import { ChannelNameSchema } from './messages.js';
 
-/**
- * A tool call as the person who caused it sees it, published by the agent on
- * `clawgate.outbound.<channel>.<account>.toolcalls` once authz decided it. Best effort: the event store holds
- * the record (`ToolCallAuthorized` / `ToolCallDenied`); a notice nobody is connected to see is dropped.
- */
-export const ToolCallNoticeSchema = z.strictObject({
-  toolCallId: z.string().min(1),
-  /** The inbound message whose run asked for the tool. */
-  inReplyTo: z.string().min(1),
-  channel: ChannelNameSchema,
-  account: z.string().min(1),
-  chat: z.strictObject({ id: z.string(), type: z.enum(['direct', 'group']) }),
-  user: z.strictObject({ id: z.string() }),
-  tool: z.string().min(1),
-  /** What the call does, for a person: the command, the path. Capped by the publisher. */
-  summary: z.string().max(2_000),
-  decision: z.enum(['allowed', 'denied']),
-  reason: z.string(),
-  correlationId: z.string().min(1),
-});
-export type ToolCallNotice = z.infer<typeof ToolCallNoticeSchema>;
-
 /** How a reply reached the person: an open WebSocket, the waiting `POST /api/messages`, or both. */
 export const DeliveryRouteSchema = z.enum(['websocket', 'http']);
 export type DeliveryRoute = z.infer<typeof DeliveryRouteSchema>;

@@ -54,13 +54,42 @@ export const ToolCallDecidedSchema = z.strictObject({
 });
 export type ToolCallDecided = z.infer<typeof ToolCallDecidedSchema>;
 
+/** A message on the bus that is not a valid inbound message: recorded, never acted on. */
+export const InboundMessageInvalidSchema = z.strictObject({
+  subject: z.string(),
+  streamSeq: z.number().int(),
+  reason: z.string(),
+  detail: z.string(),
+  /** The payload itself is not kept (it failed validation and may hold anything); its size and hash are. */
+  payloadBytes: z.number().int(),
+  payloadSha256: z.string(),
+});
+export type InboundMessageInvalid = z.infer<typeof InboundMessageInvalidSchema>;
+
+/** A valid message authz could not process after every retry (e.g. the database was unreachable). */
+export const InboundMessageFailedSchema = z.strictObject({
+  messageId: z.string(),
+  subject: z.string(),
+  deliveries: z.number().int(),
+  error: z.string(),
+});
+export type InboundMessageFailed = z.infer<typeof InboundMessageFailedSchema>;
+
 export const EVENT_TYPES = {
+  InboundMessageInvalid: 'InboundMessageInvalid',
+  InboundMessageFailed: 'InboundMessageFailed',
   MessageReceived: 'MessageReceived',
   MessageAuthorized: 'MessageAuthorized',
   MessageRejected: 'MessageRejected',
   ToolCallRequested: 'ToolCallRequested',
   ToolCallAuthorized: 'ToolCallAuthorized',
   ToolCallDenied: 'ToolCallDenied',
+  ToolCallExecuted: 'ToolCallExecuted',
+  ToolCallFailed: 'ToolCallFailed',
+  LlmCallCompleted: 'LlmCallCompleted',
+  ContextTruncated: 'ContextTruncated',
+  ReplyProduced: 'ReplyProduced',
+  RunFailed: 'RunFailed',
 } as const;
 
 /** Stream ids say what they hold. */
@@ -69,6 +98,9 @@ export const StreamIds = {
   toolCall: (toolCallId: string) => `toolcall:${toolCallId}`,
   /** A message the allowlists rejected has no session: it gets a stream of its own. */
   rejectedMessage: (messageId: string) => `rejected:${messageId}`,
+  /** Bus messages that could not be taken as inbound messages at all. */
+  invalidInbound: (subject: string) => `invalid:${subject}`,
+  failedMessage: (messageId: string) => `failed:${messageId}`,
 };
 
 /** What authz publishes on `clawgate.run.<agentId>` for the agent to act on. */

@@ -10,15 +10,14 @@ export {
   type StreamFlow,
   Subjects,
 } from './subjects.js';
+export * from './agent-events.js';
 export {
   DELIVERY_EVENT_TYPES,
   DeliveryRouteSchema,
   ReplyDeliveredSchema,
   ReplyDeliveryFailedSchema,
   ReplyDeliveryFailureReasonSchema,
-  ToolCallNoticeSchema,
   type DeliveryRoute,
   type ReplyDelivered,
   type ReplyDeliveryFailed,
-  type ToolCallNotice,
 } from './channel-delivery.js';

@@ -110,16 +110,19 @@ export class Subjects {
   }
 
   /**
-   * Tool-call notices for the people of one channel account, written by the agent as each call is decided:
-   * `<p>.outbound.<channel>.<account>.toolcalls`. Kept in the outbound stream, but outside the reply filter.
+   * Live progress of a run for one channel account (core NATS, not stored — the event store is the record):
+   * `<p>.activity.<channel>.<account>`. WebChat shows tool calls as they happen from it.
    */
-  toolCallNotices(channel: string, account: string): string {
-    return `${this.outbound(channel, account)}.toolcalls`;
+  activity(channel: string, account: string): string {
+    assertSubjectToken('channel', channel);
+    assertSubjectToken('account', account);
+    return `${this.prefix}.activity.${channel}.${account}`;
   }
 
-  /** Consumer filter for the tool-call notices of every account of one channel: `<p>.outbound.<channel>.*.toolcalls`. */
-  toolCallNoticesForChannel(channel: string): string {
-    return `${this.outboundForChannel(channel)}.toolcalls`;
+  /** Listener filter for the activity of every account of one channel: `<p>.activity.<channel>.*`. */
+  activityForChannel(channel: string): string {
+    assertSubjectToken('channel', channel);
+    return `${this.prefix}.activity.${channel}.*`;
   }
 
   /** Request/reply: the agent asks authz whether a tool call may run. */

@@ -9,8 +9,6 @@ describe('Subjects', () => {
     assert.equal(subjects.run('support'), 'clawgate.run.support');
     assert.equal(subjects.outbound('slack', 'T024BE7LD'), 'clawgate.outbound.slack.T024BE7LD');
     assert.equal(subjects.outboundForChannel('slack'), 'clawgate.outbound.slack.*');
-    assert.equal(subjects.toolCallNotices('webchat', 'default'), 'clawgate.outbound.webchat.default.toolcalls');
-    assert.equal(subjects.toolCallNoticesForChannel('webchat'), 'clawgate.outbound.webchat.*.toolcalls');
     assert.equal(subjects.authzTool(), 'clawgate.authz.tool');
     assert.equal(subjects.sandboxExec('support'), 'clawgate.sandbox.exec.support');
   });

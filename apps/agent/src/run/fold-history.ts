@@ -1,0 +1,60 @@
+import { EVENT_TYPES, type MessageReceived, type ReplyProduced } from '#contracts';
+
+/** A turn of the conversation as the model sees it. */
+export interface Turn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface FoldedHistory {
+  /** Earlier turns that fit the budget, oldest first, then the current message. */
+  turns: Turn[];
+  current: MessageReceived;
+  dropped: { messages: number; chars: number };
+}
+
+export class CurrentMessageMissingError extends Error {
+  readonly code = 'CURRENT_MESSAGE_MISSING';
+  constructor(messageId: string) {
+    super(`message ${messageId} is not in its session stream`);
+  }
+}
+
+/**
+ * Folds a session stream into the conversation up to (and including) the message being answered: what each
+ * user wrote and what the assistant replied. Older turns are dropped first when the budget (characters,
+ * a stable stand-in for tokens) is exceeded; the current message is always kept. Tool chatter of earlier
+ * runs is not replayed — its results live in the replies and in the tool-call streams.
+ */
+export function foldHistory(events: readonly { type: string; data: unknown }[], currentMessageId: string, budgetChars: number): FoldedHistory {
+  const earlier: Turn[] = [];
+  let current: MessageReceived | undefined;
+  for (const event of events) {
+    if (event.type === EVENT_TYPES.MessageReceived) {
+      const received = event.data as MessageReceived;
+      if (received.messageId === currentMessageId) {
+        current = received;
+        break;
+      }
+      earlier.push({ role: 'user', content: received.text });
+    } else if (event.type === EVENT_TYPES.ReplyProduced) {
+      earlier.push({ role: 'assistant', content: (event.data as ReplyProduced).text });
+    }
+  }
+  if (!current) throw new CurrentMessageMissingError(currentMessageId);
+
+  let remaining = budgetChars - current.text.length;
+  let keepFrom = earlier.length;
+  while (keepFrom > 0 && earlier[keepFrom - 1]!.content.length <= remaining) {
+    keepFrom -= 1;
+    remaining -= earlier[keepFrom]!.content.length;
+  }
+  // Never start the context with an orphaned assistant reply.
+  if (earlier[keepFrom]?.role === 'assistant') keepFrom += 1;
+  const droppedTurns = earlier.slice(0, keepFrom);
+  return {
+    turns: [...earlier.slice(keepFrom), { role: 'user', content: current.text }],
+    current,
+    dropped: { messages: droppedTurns.length, chars: droppedTurns.reduce((sum, turn) => sum + turn.content.length, 0) },
+  };
+}
