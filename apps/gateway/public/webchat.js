@@ -75,7 +75,7 @@ function handle(frame) {
       addEntry(frame.kind, frame.kind === 'answer' ? 'Assistant' : frame.kind === 'rejection' ? 'Not allowed' : 'Error', frame.text);
       break;
     case 'toolCall':
-      addEntry(`tool ${frame.decision}`, `Tool ${frame.tool} — ${frame.decision}`, `${frame.summary}${frame.reason ? `\n${frame.reason}` : ''}`);
+      addEntry(`tool ${frame.stage}`, `Tool ${frame.tool} — ${frame.stage}`, `${frame.summary}${frame.detail ? `\n${frame.detail}` : ''}`);
       break;
     case 'error':
       if (frame.code === 'unauthorized' || frame.code === 'too_many_attempts') showSignIn(frame.message);

@@ -33,8 +33,8 @@ describe('gateway: WebChat over HTTP and WebSocket', () => {
     ({ downstream, consumption: downstreamConsumption } = await Downstream.start(bus, async (message, down) => {
       if (message.text.startsWith('silent')) return;
       if (message.text === 'use a tool') {
-        await down.toolCall(message, 'Bash', 'ls /workspace', 'allowed', 'Bash(ls *)');
-        await down.toolCall(message, 'Bash', 'rm -rf /workspace', 'denied', 'no allow rule matches');
+        await down.toolActivity(message, 'Bash', { command: 'ls /workspace' }, 'allowed', 'Bash(ls *)');
+        await down.toolActivity(message, 'Bash', { command: 'rm -rf /workspace' }, 'denied', 'no allow rule matches');
       }
       await down.reply(message, `echo: ${message.text}`);
     }));
@@ -148,15 +148,18 @@ describe('gateway: WebChat over HTTP and WebSocket', () => {
       const reply = await socket.next('reply', (frame) => frame.messageId === accepted.messageId);
       assert.equal(reply.text, 'echo: use a tool');
       assert.equal(reply.kind, 'answer');
-      const allowed = await socket.next('toolCall', (frame) => frame.decision === 'allowed');
-      const denied = await socket.next('toolCall', (frame) => frame.decision === 'denied');
+      const allowed = await socket.next('toolCall', (frame) => frame.stage === 'allowed');
+      const denied = await socket.next('toolCall', (frame) => frame.stage === 'denied');
       assert.deepEqual(
-        [allowed, denied].map(({ messageId, tool, summary, reason }) => ({ messageId, tool, summary, reason })),
+        [allowed, denied].map(({ messageId, tool, summary, detail }) => ({ messageId, tool, summary, detail })),
         [
-          { messageId: accepted.messageId, tool: 'Bash', summary: 'ls /workspace', reason: 'Bash(ls *)' },
-          { messageId: accepted.messageId, tool: 'Bash', summary: 'rm -rf /workspace', reason: 'no allow rule matches' },
+          { messageId: accepted.messageId, tool: 'Bash', summary: 'ls /workspace', detail: 'Bash(ls *)' },
+          { messageId: accepted.messageId, tool: 'Bash', summary: 'rm -rf /workspace', detail: 'no allow rule matches' },
         ],
       );
+      // Tool calls are shown before the reply that follows them.
+      const order = socket.frames.filter((frame) => frame.type === 'toolCall' || frame.type === 'reply').map((frame) => frame.type);
+      assert.deepEqual(order, ['toolCall', 'toolCall', 'reply']);
       const record = await recorder.forReply(reply.replyId);
       assert.deepEqual(record.type === 'ReplyDelivered' ? [record.delivery.routes, record.delivery.connections] : record, [['websocket'], 1]);
     } finally {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type Bus, type Consumption, type DeliveryContext } from '#bus';
-import { type DeliveryRoute, type OutboundReply, OutboundReplySchema, type ToolCallNotice, ToolCallNoticeSchema } from '#contracts';
+import { type DeliveryRoute, type OutboundReply, OutboundReplySchema, type ToolActivity, ToolActivitySchema } from '#contracts';
 import { type GatewaySettings } from '../gateway-options.js';
 import { GATEWAY_BUS, GATEWAY_SETTINGS } from '../gateway.tokens.js';
 import { replyFrame, toolCallFrame } from '../websocket/webchat-protocol.js';
@@ -9,7 +9,6 @@ import { ReplyWaiters } from './reply-waiters.js';
 import { WebchatConnections } from './webchat-connections.js';
 
 export const REPLY_DURABLE = 'gateway-webchat-replies';
-export const TOOL_CALL_DURABLE = 'gateway-webchat-toolcalls';
 
 /** Replies in flight at once; a held reply (recipient not connected) occupies one until it is delivered or given up. */
 const REPLY_CONCURRENCY = 256;
@@ -34,13 +33,15 @@ interface HeldReply {
  * Delivers `clawgate.outbound.webchat.*` replies to the person: to the `POST /api/messages` request waiting for
  * it and to every WebChat connection the person has open here. A reply for someone with no open connection is
  * held (its JetStream message stays unacked, so a restart loses nothing) until they sign in, or until
- * `holdUndeliveredMs` passes and it is recorded as `ReplyDeliveryFailed`. Tool-call notices are best effort.
+ * `holdUndeliveredMs` passes and it is recorded as `ReplyDeliveryFailed`. Tool-call activity (core NATS) is shown
+ * to whoever is connected when it happens and is not kept: the event store has the record.
  */
 @Injectable()
 export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReplyDeliveryService.name);
   private readonly held = new Set<HeldReply>();
-  private consumptions: Consumption[] = [];
+  private replies: Consumption | undefined;
+  private activity: { stop(): void } | undefined;
   private stopping = false;
 
   constructor(
@@ -80,27 +81,19 @@ export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeAppli
         });
       },
     });
-    const notices = await this.bus.consume({
-      stream: 'outbound',
-      durable: TOOL_CALL_DURABLE,
-      filterSubject: this.bus.subjects.toolCallNoticesForChannel('webchat'),
-      schema: ToolCallNoticeSchema,
-      concurrency: 16,
-      maxDeliver: 1,
-      handler: (notice) => this.deliverToolCall(notice),
-      onInvalid: (invalid) => {
-        this.logger.warn(`ignoring an invalid tool-call notice on ${invalid.context.subject}: ${invalid.reason}: ${invalid.detail}`);
-      },
-      onRetriesExhausted: () => undefined,
+    // Core NATS, every instance: each gateway shows the tool calls to the sockets it holds.
+    this.activity = this.bus.listen(this.bus.subjects.activityForChannel('webchat'), ToolActivitySchema, (activity) => {
+      void this.deliverToolActivity(activity);
     });
-    this.consumptions = [replies, notices];
+    this.replies = replies;
   }
 
   /** Runs before the HTTP server and the bus close: held replies go back to JetStream for the next start. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const held of this.held) held.abort(new GatewayStoppingError());
-    await Promise.all(this.consumptions.map((consumption) => consumption.stop()));
+    this.activity?.stop();
+    await this.replies?.stop();
   }
 
   private async deliverReply(reply: OutboundReply, context: DeliveryContext): Promise<void> {
@@ -168,8 +161,8 @@ export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeAppli
     });
   }
 
-  private async deliverToolCall(notice: ToolCallNotice): Promise<void> {
-    await this.connections.sendToUser(notice.user.id, toolCallFrame(notice));
+  private async deliverToolActivity(activity: ToolActivity): Promise<void> {
+    await this.connections.sendToUser(activity.user.id, toolCallFrame(activity));
   }
 
   private recordDelivered(

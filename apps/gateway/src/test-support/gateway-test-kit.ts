@@ -3,7 +3,7 @@ import { type INestApplication } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { type Bus, type Consumption } from '#bus';
 import { type ResolvedConfig, parseConfigText } from '#config';
-import { type InboundMessage, InboundMessageSchema, type OutboundReply } from '#contracts';
+import { type InboundMessage, InboundMessageSchema, type OutboundReply, type ToolActivity } from '#contracts';
 import { type DeliveredReply, type DeliveryRecorder, type FailedReply } from '../delivery/delivery-recorder.js';
 import { type ServerFrame } from '../websocket/webchat-protocol.js';
 
@@ -107,25 +107,20 @@ export class Downstream {
     return reply;
   }
 
-  async toolCall(message: InboundMessage, tool: string, summary: string, decision: 'allowed' | 'denied', reason: string): Promise<void> {
-    const toolCallId = `call-${randomBytes(6).toString('hex')}`;
-    await this.bus.publish(
-      this.bus.subjects.toolCallNotices('webchat', 'default'),
-      {
-        toolCallId,
-        inReplyTo: message.messageId,
-        channel: 'webchat',
-        account: 'default',
-        chat: { id: message.user.id, type: 'direct' },
-        user: { id: message.user.id },
-        tool,
-        summary,
-        decision,
-        reason,
-        correlationId: message.messageId,
-      },
-      { msgId: toolCallId },
-    );
+  /** Live tool-call activity, as the agent reports it (core NATS); resolves once the server has it. */
+  async toolActivity(message: InboundMessage, tool: string, input: unknown, stage: ToolActivity['stage'], detail: string): Promise<void> {
+    const activity: ToolActivity = {
+      inReplyTo: message.messageId,
+      user: { id: message.user.id },
+      chat: { id: message.chat.id },
+      toolCallId: `call-${randomBytes(6).toString('hex')}`,
+      tool,
+      input,
+      stage,
+      detail,
+    };
+    this.bus.notify(this.bus.subjects.activity('webchat', 'default'), activity);
+    await this.bus.flush();
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type OutboundReply, type ToolCallNotice } from '#contracts';
+import { type OutboundReply, type ToolActivity } from '#contracts';
 
 /** `POST /api/messages` and the WebSocket `message` frame accept the same message. */
 export const MessageTextSchema = z
@@ -54,8 +54,8 @@ export type ServerFrame =
       readonly toolCallId: string;
       readonly tool: string;
       readonly summary: string;
-      readonly decision: ToolCallNotice['decision'];
-      readonly reason: string;
+      readonly stage: ToolActivity['stage'];
+      readonly detail?: string;
     }
   | { readonly type: 'pong' }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly retryAfterSeconds?: number; readonly id?: string };
@@ -64,16 +64,36 @@ export function replyFrame(reply: OutboundReply): ServerFrame {
   return { type: 'reply', messageId: reply.inReplyTo, replyId: reply.replyId, kind: reply.kind, text: reply.text };
 }
 
-export function toolCallFrame(notice: ToolCallNotice): ServerFrame {
+const MAX_SUMMARY_CHARS = 500;
+
+export function toolCallFrame(activity: ToolActivity): ServerFrame {
   return {
     type: 'toolCall',
-    messageId: notice.inReplyTo,
-    toolCallId: notice.toolCallId,
-    tool: notice.tool,
-    summary: notice.summary,
-    decision: notice.decision,
-    reason: notice.reason,
+    messageId: activity.inReplyTo,
+    toolCallId: activity.toolCallId,
+    tool: activity.tool,
+    summary: summarizeToolInput(activity.input),
+    stage: activity.stage,
+    ...(activity.detail !== undefined ? { detail: activity.detail } : {}),
   };
+}
+
+/**
+ * What a person needs to recognise the call — the command or the path — rather than the whole input, which
+ * for `Write` holds a file's content.
+ */
+export function summarizeToolInput(input: unknown): string {
+  let summary: string;
+  if (typeof input === 'string') {
+    summary = input;
+  } else if (typeof input === 'object' && input !== null) {
+    const fields = input as Record<string, unknown>;
+    const named = ['command', 'file_path', 'path', 'pattern'].map((key) => fields[key]).find((value) => typeof value === 'string');
+    summary = typeof named === 'string' ? named : JSON.stringify(input);
+  } else {
+    summary = JSON.stringify(input) ?? '';
+  }
+  return summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…` : summary;
 }
 
 /** `text: is required` — one line per problem, each naming the field. */
