@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type INestApplication } from '@nestjs/common';
 import { Bus, type Consumption } from '#bus';
+import { traceIdOf } from '#telemetry';
 import { deleteBusStreams, uniqueBusPrefix } from '#testing';
 import { gatewayUrl, startGateway } from './start-gateway.js';
 import {
@@ -54,7 +55,10 @@ describe('gateway: WebChat over HTTP and WebSocket', () => {
   });
 
   it('POST /api/messages publishes the message as the signed-in user and returns the reply', bounded, async () => {
-    const response = await postMessage(baseUrl, tokens.alice, JSON.stringify({ text: 'hello there' }));
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await postMessage(baseUrl, tokens.alice, JSON.stringify({ text: 'hello there' }), {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
     assert.equal(response.status, 200, response.text);
     const body = response.body as { messageId: string; reply: { text: string; kind: string; replyId: string } };
     assert.equal(body.reply.text, 'echo: hello there');
@@ -70,6 +74,10 @@ describe('gateway: WebChat over HTTP and WebSocket', () => {
     const record = await recorder.forReply(body.reply.replyId);
     assert.equal(record.type, 'ReplyDelivered');
     assert.deepEqual(record.type === 'ReplyDelivered' ? record.delivery.routes : [], ['http']);
+
+    // One trace from the client's request through the inbound message to the recorded delivery.
+    assert.equal(traceIdOf(downstream.traceparents.get(body.messageId)), traceId);
+    assert.equal(traceIdOf(record.trace.traceparent), traceId);
   });
 
   it('treats a repeated client message id as the same message', bounded, async () => {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { startTelemetry } from '#telemetry';
 import { GatewayModule } from './gateway.module.js';
 import { type GatewayModuleOptions } from './gateway-options.js';
 import { GatewayExceptionFilter } from './http/gateway-exception.filter.js';
@@ -37,6 +38,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
       `refusing to listen on ${bind} without gateway.auth.token: set it (e.g. "\${CLAWGATE_GATEWAY_TOKEN}") or bind to 127.0.0.1`,
     );
   }
+  startTelemetry('clawgate-gateway');
   const app = await NestFactory.create(GatewayModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,

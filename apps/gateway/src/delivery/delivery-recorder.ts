@@ -9,8 +9,13 @@ export type FailedReply = Pick<ReplyDeliveryFailed, 'reason' | 'error' | 'attemp
  * so implementations must be idempotent (deterministic event ids).
  */
 export interface DeliveryRecorder {
-  replyDelivered(reply: OutboundReply, delivery: DeliveredReply): Promise<void>;
-  replyDeliveryFailed(reply: OutboundReply, failure: FailedReply): Promise<void>;
+  replyDelivered(reply: OutboundReply, delivery: DeliveredReply, trace: DeliveryTrace): Promise<void>;
+  replyDeliveryFailed(reply: OutboundReply, failure: FailedReply, trace: DeliveryTrace): Promise<void>;
+}
+
+/** The delivery span's trace context, for the event metadata. */
+export interface DeliveryTrace {
+  readonly traceparent: string;
 }
 
 export const DELIVERY_RECORDER = Symbol('clawgate.gateway.delivery-recorder');

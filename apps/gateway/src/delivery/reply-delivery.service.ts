@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { type Bus, type Consumption, type DeliveryContext } from '#bus';
+import { type Bus, childTraceparent, type Consumption, type DeliveryContext } from '#bus';
+import { inSpan } from '#telemetry';
 import { type DeliveryRoute, type OutboundReply, OutboundReplySchema, type ToolActivity, ToolActivitySchema } from '#contracts';
 import { type GatewaySettings } from '../gateway-options.js';
 import { GATEWAY_BUS, GATEWAY_SETTINGS } from '../gateway.tokens.js';
 import { replyFrame, toolCallFrame } from '../websocket/webchat-protocol.js';
-import { DELIVERY_RECORDER, type DeliveryRecorder } from './delivery-recorder.js';
+import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from './delivery-recorder.js';
 import { ReplyWaiters } from './reply-waiters.js';
 import { WebchatConnections } from './webchat-connections.js';
 
@@ -68,17 +69,26 @@ export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeAppli
       schema: OutboundReplySchema,
       concurrency: REPLY_CONCURRENCY,
       retryDelaysMs: [1_000, 5_000, 15_000],
-      handler: (reply, context) => this.deliverReply(reply, context),
+      handler: (reply, context) =>
+        inSpan(
+          'webchat.reply.deliver',
+          { kind: 'consumer', traceparent: context.traceparent, attributes: { 'clawgate.reply_id': reply.replyId, 'clawgate.message_id': reply.inReplyTo } },
+          (scope) => this.deliverReply(reply, context, { traceparent: scope.traceparent }),
+        ),
       onInvalid: (invalid) => {
         this.logger.warn(`ignoring an invalid reply on ${invalid.context.subject} (#${invalid.context.streamSeq}): ${invalid.reason}: ${invalid.detail}`);
       },
       onRetriesExhausted: async ({ payload, context, lastError }) => {
-        await this.recorder.replyDeliveryFailed(payload, {
-          reason: 'delivery_failed',
-          error: lastError instanceof Error ? lastError.message : 'the gateway stopped while delivering it',
-          attempts: context.deliveryCount,
-          failedAt: new Date().toISOString(),
-        });
+        await this.recorder.replyDeliveryFailed(
+          payload,
+          {
+            reason: 'delivery_failed',
+            error: lastError instanceof Error ? lastError.message : 'the gateway stopped while delivering it',
+            attempts: context.deliveryCount,
+            failedAt: new Date().toISOString(),
+          },
+          { traceparent: childTraceparent(context.traceparent) },
+        );
       },
     });
     // Core NATS, every instance: each gateway shows the tool calls to the sockets it holds.
@@ -96,23 +106,24 @@ export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeAppli
     await this.replies?.stop();
   }
 
-  private async deliverReply(reply: OutboundReply, context: DeliveryContext): Promise<void> {
+  private async deliverReply(reply: OutboundReply, context: DeliveryContext, trace: DeliveryTrace): Promise<void> {
     const routes = await this.attempt(reply);
     if (routes !== undefined) {
-      await this.recordDelivered(reply, routes, context);
+      await this.recordDelivered(reply, routes, context, trace);
       return;
     }
     if (this.held.size >= MAX_HELD_REPLIES) {
-      await this.recordNotConnected(reply, context, `no WebChat connection was open and ${MAX_HELD_REPLIES} replies were already waiting`);
+      const error = `no WebChat connection was open and ${MAX_HELD_REPLIES} replies were already waiting`;
+      await this.recordNotConnected(reply, context, trace, error);
       return;
     }
     const delivered = await this.holdUntilDelivered(reply);
     if (delivered === undefined) {
-      const minutes = Math.round(this.settings.holdUndeliveredMs / 60_000);
-      await this.recordNotConnected(reply, context, `the user did not sign in to WebChat within ${minutes} min`);
+      const seconds = Math.round(this.settings.holdUndeliveredMs / 1_000);
+      await this.recordNotConnected(reply, context, trace, `the user did not sign in to WebChat within ${seconds} s`);
       return;
     }
-    await this.recordDelivered(reply, delivered, context);
+    await this.recordDelivered(reply, delivered, context, trace);
   }
 
   /** The routes that took the reply, or undefined if none did. */
@@ -169,21 +180,24 @@ export class ReplyDeliveryService implements OnApplicationBootstrap, BeforeAppli
     reply: OutboundReply,
     delivered: { routes: DeliveryRoute[]; connections: number },
     context: DeliveryContext,
+    trace: DeliveryTrace,
   ): Promise<void> {
-    return this.recorder.replyDelivered(reply, {
+    const delivery = {
       routes: delivered.routes,
       connections: delivered.connections,
       attempts: context.deliveryCount,
       deliveredAt: new Date().toISOString(),
-    });
+    };
+    return this.recorder.replyDelivered(reply, delivery, trace);
   }
 
-  private recordNotConnected(reply: OutboundReply, context: DeliveryContext, error: string): Promise<void> {
-    return this.recorder.replyDeliveryFailed(reply, {
-      reason: 'recipient_not_connected',
+  private recordNotConnected(reply: OutboundReply, context: DeliveryContext, trace: DeliveryTrace, error: string): Promise<void> {
+    const failure = {
+      reason: 'recipient_not_connected' as const,
       error,
       attempts: context.deliveryCount,
       failedAt: new Date().toISOString(),
-    });
+    };
+    return this.recorder.replyDeliveryFailed(reply, failure, trace);
   }
 }

@@ -51,7 +51,8 @@ export class MessagesController {
     const timer = setTimeout(() => waiter.cancel(), this.settings.replyTimeoutMs);
     try {
       try {
-        await this.sendMessage.execute(command, messageId);
+        const traceparent = request.headers.traceparent;
+        await this.sendMessage.execute(command, messageId, typeof traceparent === 'string' ? traceparent : undefined);
       } catch (error) {
         waiter.cancel();
         if (error instanceof BusError) {

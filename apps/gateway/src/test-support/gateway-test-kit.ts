@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
 import { WebSocket } from 'ws';
-import { type Bus, type Consumption } from '#bus';
+import { type Bus, childTraceparent, type Consumption } from '#bus';
 import { type ResolvedConfig, parseConfigText } from '#config';
 import { type InboundMessage, InboundMessageSchema, type OutboundReply, type ToolActivity } from '#contracts';
-import { type DeliveredReply, type DeliveryRecorder, type FailedReply } from '../delivery/delivery-recorder.js';
+import { type DeliveredReply, type DeliveryRecorder, type DeliveryTrace, type FailedReply } from '../delivery/delivery-recorder.js';
 import { type ServerFrame } from '../websocket/webchat-protocol.js';
 
 export const tokens = {
@@ -32,20 +32,20 @@ export function gatewayTestConfig(): ResolvedConfig {
 }
 
 export type RecordedDelivery =
-  | { readonly type: 'ReplyDelivered'; readonly reply: OutboundReply; readonly delivery: DeliveredReply }
-  | { readonly type: 'ReplyDeliveryFailed'; readonly reply: OutboundReply; readonly failure: FailedReply };
+  | { readonly type: 'ReplyDelivered'; readonly reply: OutboundReply; readonly delivery: DeliveredReply; readonly trace: DeliveryTrace }
+  | { readonly type: 'ReplyDeliveryFailed'; readonly reply: OutboundReply; readonly failure: FailedReply; readonly trace: DeliveryTrace };
 
 /** Keeps what the gateway records, and lets a test wait for a record. */
 export class RecordingDeliveryRecorder implements DeliveryRecorder {
   readonly records: RecordedDelivery[] = [];
   private readonly listeners = new Set<() => void>();
 
-  async replyDelivered(reply: OutboundReply, delivery: DeliveredReply): Promise<void> {
-    this.push({ type: 'ReplyDelivered', reply, delivery });
+  async replyDelivered(reply: OutboundReply, delivery: DeliveredReply, trace: DeliveryTrace): Promise<void> {
+    this.push({ type: 'ReplyDelivered', reply, delivery, trace });
   }
 
-  async replyDeliveryFailed(reply: OutboundReply, failure: FailedReply): Promise<void> {
-    this.push({ type: 'ReplyDeliveryFailed', reply, failure });
+  async replyDeliveryFailed(reply: OutboundReply, failure: FailedReply, trace: DeliveryTrace): Promise<void> {
+    this.push({ type: 'ReplyDeliveryFailed', reply, failure, trace });
   }
 
   forReply(replyId: string): Promise<RecordedDelivery> {
@@ -64,6 +64,8 @@ export class RecordingDeliveryRecorder implements DeliveryRecorder {
  */
 export class Downstream {
   readonly received: InboundMessage[] = [];
+  /** The `traceparent` each message arrived with, by message id. */
+  readonly traceparents = new Map<string, string | undefined>();
   private readonly listeners = new Set<() => void>();
 
   private constructor(private readonly bus: Bus) {}
@@ -75,7 +77,8 @@ export class Downstream {
       durable: 'test-downstream',
       filterSubject: bus.subjects.inbound('webchat'),
       schema: InboundMessageSchema,
-      handler: async (message) => {
+      handler: async (message, context) => {
+        downstream.traceparents.set(message.messageId, context.traceparent);
         downstream.received.push(message);
         for (const listener of downstream.listeners) listener();
         await respond(message, downstream);
@@ -103,7 +106,8 @@ export class Downstream {
       correlationId: message.messageId,
       sessionKey: `agent:default:webchat:${message.user.id}`,
     };
-    await this.bus.publish(this.bus.subjects.outbound('webchat', 'default'), reply, { msgId: reply.replyId });
+    const traceparent = childTraceparent(this.traceparents.get(message.messageId));
+    await this.bus.publish(this.bus.subjects.outbound('webchat', 'default'), reply, { msgId: reply.replyId, traceparent });
     return reply;
   }
 
@@ -185,10 +189,10 @@ export async function getJson(url: string, init: RequestInit = {}): Promise<{ st
   return { status: response.status, headers: response.headers, text, body };
 }
 
-export function postMessage(baseUrl: string, token: string | undefined, body: string): ReturnType<typeof getJson> {
+export function postMessage(baseUrl: string, token: string | undefined, body: string, headers: Record<string, string> = {}): ReturnType<typeof getJson> {
   return getJson(`${baseUrl}/api/messages`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }) },
+    headers: { 'Content-Type': 'application/json', ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }), ...headers },
     body,
   });
 }

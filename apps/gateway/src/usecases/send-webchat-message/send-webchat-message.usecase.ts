@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type Bus, newTraceparent } from '#bus';
+import { type Bus } from '#bus';
 import { type InboundMessage } from '#contracts';
+import { inSpan } from '#telemetry';
 import { GATEWAY_BUS } from '../../gateway.tokens.js';
 import { type SendWebchatMessageCommand } from './send-webchat-message.command.js';
 
@@ -22,8 +23,11 @@ export class SendWebchatMessageUseCase {
     return `webchat:${WEBCHAT_ACCOUNT}:${command.user.id}:${id}`;
   }
 
-  /** Resolves once JetStream stored the message (a repeated id is stored once). */
-  async execute(command: SendWebchatMessageCommand, messageId: string): Promise<InboundMessage> {
+  /**
+   * Resolves once JetStream stored the message (a repeated id is stored once). `traceparent` continues the
+   * client's trace when it sent one (an HTTP `traceparent` header); otherwise the message starts a trace.
+   */
+  async execute(command: SendWebchatMessageCommand, messageId: string, traceparent?: string): Promise<InboundMessage> {
     const message: InboundMessage = {
       messageId,
       channel: 'webchat',
@@ -33,7 +37,10 @@ export class SendWebchatMessageUseCase {
       text: command.text,
       receivedAt: new Date().toISOString(),
     };
-    await this.bus.publish(this.bus.subjects.inbound('webchat'), message, { msgId: messageId, traceparent: newTraceparent() });
+    const attributes = { 'clawgate.channel': 'webchat', 'clawgate.message_id': messageId };
+    await inSpan('webchat.message.receive', { kind: 'server', traceparent, attributes }, (scope) =>
+      this.bus.publish(this.bus.subjects.inbound('webchat'), message, { msgId: messageId, traceparent: scope.traceparent }),
+    );
     return message;
   }
 }
