@@ -254,7 +254,7 @@ describe('gateway: timeouts and throttling', () => {
 
   before(async () => {
     // Nothing downstream answers on this prefix.
-    app = await startGateway({ config: gatewayTestConfig(), port: 0, subjectPrefix: prefix, replyTimeoutMs: 200, logger: false });
+    app = await startGateway({ config: gatewayTestConfig(), port: 0, subjectPrefix: prefix, replyTimeoutMs: 200, signInTimeoutMs: 200, logger: false });
     baseUrl = gatewayUrl(app);
   });
 
@@ -269,6 +269,11 @@ describe('gateway: timeouts and throttling', () => {
     const error = (response.body as { error: { code: string; message: string } }).error;
     assert.equal(error.code, 'reply_timeout');
     assert.match(error.message, /webchat:default:alice:lonely/);
+  });
+
+  it('closes a WebSocket that does not sign in', bounded, async () => {
+    const socket = await TestSocket.open(baseUrl);
+    assert.equal((await socket.closed).code, 4008);
   });
 
   it('slows down repeated failures from one address, right token or not, and says when to retry', bounded, async () => {
