@@ -1,0 +1,647 @@
+import { HOLE } from './rules.js';
+import { literalWord, type ShellWord } from './shell-effects.js';
+
+/** What knowing a command's meaning can do: judge more commands, paths and shell text, or give up. */
+export interface CommandSink {
+  /** Records a command to judge; the returned handle lets a wrapper relax its own scope once it knows what it runs. */
+  command(words: readonly ShellWord[], scope: 'full' | 'deny-only', origin: string): { scope: 'full' | 'deny-only' };
+  path(access: 'read' | 'write', word: ShellWord, scope: 'full' | 'deny-only', origin: string): void;
+  opaque(reason: string): void;
+  /** Shell text that will itself be run by a shell (`bash -c`, `eval`, `trap`, `git submodule foreach`). */
+  shellText(word: ShellWord | null, origin: string): void;
+  changeDirectory(word: ShellWord | null): void;
+}
+
+const UNKNOWN_WORD: ShellWord = { value: null, parts: [HOLE], source: '…' };
+
+/**
+ * Environment variables that make an ordinary command load or run other code, or change which program a name
+ * means. Setting one in front of a command, with `env`, `export` or a bare assignment is not understood.
+ */
+const DANGEROUS_VARIABLE =
+  /^(LD_\w*|DYLD_\w*|GIT_\w*|BASH_ENV|ENV|PATH|IFS|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|BASH_FUNC_\S*|BASH_LOADABLES_PATH|CDPATH|GLOBIGNORE|HOME|PAGER|\w*_PAGER|MANPAGER|EDITOR|VISUAL|\w*_EDITOR|LESSOPEN|LESSCLOSE|NODE_OPTIONS|NODE_PATH|PYTHON\w*|PERL\w*|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|CLASSPATH|GCONV_PATH|HOSTALIASES|\w*_ASKPASS|BROWSER|TERMINFO|NPM_CONFIG_\w*|YARN_\w*|MAKEFLAGS|MAKE|CC|CXX|LDFLAGS|SSH_\w*|TAR_OPTIONS|GREP_OPTIONS|RIPGREP_CONFIG_PATH|TMPDIR|XDG_CONFIG_HOME)$/i;
+
+export function isDangerousVariable(name: string): boolean {
+  return DANGEROUS_VARIABLE.test(name);
+}
+
+/** git configuration keys whose values are programs, or which change how commands are found. */
+const DANGEROUS_GIT_KEY =
+  /^(alias\..*|core\.(pager|editor|sshcommand|fsmonitor|hookspath|askpass|gitproxy|attributesfile|excludesfile|worktree)|sequence\.editor|pager\..*|diff\.external|diff\..*\.(textconv|command)|merge\..*\.driver|filter\..*|credential\..*|gpg\..*program|.*\.(command|cmd|helper|program|process|clean|smudge|textconv|driver|hook|tool|path)|include\..*|includeif\..*|uploadpack\..*|receive\..*|remote\..*\.(uploadpack|receivepack|proxy)|http\..*|protocol\..*|url\..*|safe\.directory)$/i;
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'posh', 'rbash']);
+
+function baseName(name: string): string {
+  const slash = name.lastIndexOf('/');
+  return slash < 0 ? name : name.slice(slash + 1);
+}
+
+/**
+ * Judges a simple command by what it means: the command itself, then whatever it runs (wrappers, shells, `eval`,
+ * `find -exec`, `xargs`, git's hooks into other programs), the files it reads and writes, and the constructs that
+ * make a "read-only" tool execute code. The command name is literal here; the walker rejects anything else.
+ */
+export function interpretCommand(words: readonly ShellWord[], sink: CommandSink, origin: string, scope: 'full' | 'deny-only' = 'full'): void {
+  const name = words[0]?.value;
+  if (name === undefined) return;
+  if (name === null) return sink.opaque(`the command name ${words[0]!.source} is only known at run time`);
+  if (name === '') return sink.opaque('the command name is empty');
+  if (/[*?[\]{}~]/.test(name)) return sink.opaque(`the command name "${name}" would be expanded by the shell (glob, brace or tilde expansion)`);
+  if (/[\s]/.test(name)) return sink.opaque(`the command name "${name}" contains whitespace`);
+  const base = baseName(name);
+  const judged = sink.command(words, SHELL_STATE_ONLY.has(name) ? 'deny-only' : scope, origin);
+  const handler = COMMANDS.get(base);
+  const delegated = handler?.(words.slice(1), sink, origin, base) === true;
+  // A transparent wrapper adds nothing of its own, so only the command it runs needs an allow rule.
+  if (delegated && TRANSPARENT.has(base)) judged.scope = 'deny-only';
+}
+
+/** Builtins whose only effect is on state the engine tracks itself (the directory) or on the exit status. */
+const SHELL_STATE_ONLY = new Set(['cd', 'pushd', 'popd', 'true', 'false', ':']);
+
+/** Returns true when it handed the rest of the words (or a string) to another command or shell. */
+type Handler = (args: readonly ShellWord[], sink: CommandSink, origin: string, name: string) => boolean | void;
+
+const TRANSPARENT = new Set([
+  'env', 'nice', 'ionice', 'timeout', 'nohup', 'setsid', 'unbuffer', 'command', 'builtin', 'exec', 'time', 'coproc', 'stdbuf',
+  'taskset', 'chrt', 'strace', 'ltrace', 'flock', 'xargs', 'busybox', 'eval', 'watch', 'script', ...SHELLS,
+]);
+
+/**
+ * Skips options until the wrapped command. `withValue` options take the next word (or an attached value);
+ * `stopAtFirst` is true for wrappers whose first positional argument is the command.
+ */
+function skipOptions(args: readonly ShellWord[], withValue: ReadonlySet<string>, positionalBefore = 0): number | null {
+  let i = 0;
+  let positional = 0;
+  while (i < args.length) {
+    const value = args[i]!.value;
+    if (value === null) return null;
+    if (value === '--') {
+      i++;
+      break;
+    }
+    if (value.startsWith('-') && value.length > 1) {
+      const flag = value.startsWith('--') ? value.split('=')[0]! : value.slice(0, 2);
+      const attached = value.startsWith('--') ? value.includes('=') : value.length > 2;
+      i += withValue.has(flag) && !attached ? 2 : 1;
+      continue;
+    }
+    if (positional < positionalBefore) {
+      positional++;
+      i++;
+      continue;
+    }
+    break;
+  }
+  while (positional < positionalBefore && i < args.length) {
+    positional++;
+    i++;
+  }
+  return i;
+}
+
+/** A wrapper that runs the rest of its words as a command: judged itself only against deny rules. */
+function wrapper(withValue: string[], positionalBefore = 0): Handler {
+  const options = new Set(withValue);
+  return (args, sink, origin, name) => {
+    const start = skipOptions(args, options, positionalBefore);
+    if (start === null) return sink.opaque(`the options of ${name} are only known at run time`);
+    if (start >= args.length) return false;
+    interpretCommand(args.slice(start), sink, origin);
+    return true;
+  };
+}
+
+function shell(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): boolean | void {
+  let i = 0;
+  let runsString = false;
+  while (i < args.length) {
+    const value = args[i]!.value;
+    if (value === null) return sink.opaque(`the options of ${name} are only known at run time`);
+    if (value === '--') {
+      i++;
+      break;
+    }
+    if (/^[-+]o$/.test(value) || value === '-O' || value === '+O' || value === '--rcfile' || value === '--init-file') {
+      i += 2;
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(value)) {
+      if (value.startsWith('-') && value.includes('c')) runsString = true;
+      if (value.startsWith('-') && (value.includes('s') || value.includes('i'))) {
+        return sink.opaque(`${name} ${value} runs commands from its input, which the policy cannot see`);
+      }
+      i++;
+      continue;
+    }
+    if (value.startsWith('--')) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (runsString) {
+    sink.shellText(args[i] ?? null, `${name} -c`);
+    return true;
+  }
+  const script = args[i];
+  if (!script) return sink.opaque(`${name} without -c or a script runs commands from its input, which the policy cannot see`);
+  scriptFile(script, sink, name);
+}
+
+function scriptFile(script: ShellWord, sink: CommandSink, name: string): void {
+  if (script.value === null) return sink.opaque(`${name} runs a script named only at run time (${script.source})`);
+  if (/^\/(dev|proc)\//.test(script.value)) return sink.opaque(`${name} ${script.value} runs commands from a stream the policy cannot see`);
+  sink.path('read', script, 'deny-only', name);
+}
+
+function evalCommand(args: readonly ShellWord[], sink: CommandSink): boolean | void {
+  if (args.some((word) => word.value === null)) return sink.opaque('eval of text that is only known at run time');
+  sink.shellText(literalWord(args.map((word) => word.value).join(' ')), 'eval');
+  return true;
+}
+
+function sudo(withValue: string[]): Handler {
+  const options = new Set(withValue);
+  return (args, sink, origin, name) => {
+    const start = skipOptions(args, options);
+    if (start === null) return sink.opaque(`the options of ${name} are only known at run time`);
+    let rest = args.slice(start);
+    // sudo and doas take VAR=value before the command, like env.
+    while (rest[0]?.value && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0].value)) {
+      const variable = rest[0].value.split('=')[0]!;
+      if (isDangerousVariable(variable)) return sink.opaque(`${name} sets ${variable}, which can make the command run other code`);
+      rest = rest.slice(1);
+    }
+    if (rest.length === 0) {
+      if (args.some((word) => /^-[a-zA-Z]*[si]/.test(word.value ?? ''))) sink.opaque(`${name} opens an interactive shell`);
+      return;
+    }
+    interpretCommand(rest, sink, origin);
+  };
+}
+
+function su(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) return sink.opaque(`the options of ${name} are only known at run time`);
+    if (value === '-c' || value === '--command') return sink.shellText(args[i + 1] ?? null, `${name} -c`);
+    if (value.startsWith('--command=')) return sink.shellText(literalWord(value.slice('--command='.length)), `${name} -c`);
+  }
+  sink.opaque(`${name} without -c opens a shell that reads commands the policy cannot see`);
+}
+
+function env(args: readonly ShellWord[], sink: CommandSink, origin: string): boolean | void {
+  let i = 0;
+  while (i < args.length) {
+    const word = args[i]!;
+    const value = word.value;
+    if (value === null) return sink.opaque('the arguments of env are only known at run time');
+    if (value === '--') {
+      i++;
+      continue;
+    }
+    if (value === '-S' || value === '--split-string') return sink.shellText(args[i + 1] ?? null, 'env -S');
+    if (value.startsWith('--split-string=')) return sink.shellText(literalWord(value.slice(15)), 'env -S');
+    if (value.startsWith('-S')) return sink.shellText(literalWord(value.slice(2)), 'env -S');
+    if (value === '-u' || value === '-C' || value === '--unset' || value === '--chdir') {
+      i += 2;
+      continue;
+    }
+    if (value.startsWith('-')) {
+      i++;
+      continue;
+    }
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(value);
+    if (assignment) {
+      if (isDangerousVariable(assignment[1]!)) return sink.opaque(`env sets ${assignment[1]}, which can make the command run other code`);
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (i >= args.length) return false;
+  interpretCommand(args.slice(i), sink, origin);
+  return true;
+}
+
+function timeout(args: readonly ShellWord[], sink: CommandSink, origin: string): boolean | void {
+  const start = skipOptions(args, new Set(['-s', '-k', '--signal', '--kill-after']), 1);
+  if (start === null) return sink.opaque('the options of timeout are only known at run time');
+  if (start >= args.length) return false;
+  interpretCommand(args.slice(start), sink, origin);
+  return true;
+}
+
+function xargs(args: readonly ShellWord[], sink: CommandSink, origin: string): boolean | void {
+  let i = 0;
+  while (i < args.length) {
+    const value = args[i]!.value;
+    if (value === null) return sink.opaque('the options of xargs are only known at run time');
+    if (value === '--') {
+      i++;
+      break;
+    }
+    if (!value.startsWith('-') || value === '-') break;
+    if (/^-[IaLnPdsEe]$/.test(value)) {
+      if (value === '-a') sink.path('read', args[i + 1] ?? UNKNOWN_WORD, 'deny-only', 'xargs -a');
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  // The input supplies more arguments, which the policy cannot see.
+  const command = i < args.length ? [...args.slice(i), UNKNOWN_WORD] : [literalWord('echo'), UNKNOWN_WORD];
+  interpretCommand(command, sink, origin);
+  return true;
+}
+
+function find(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
+  const starts: ShellWord[] = [];
+  let i = 0;
+  while (i < args.length && args[i]!.value !== null && !/^[-(!]/.test(args[i]!.value!)) starts.push(args[i++]!);
+  for (; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) continue;
+    if (value === '-exec' || value === '-execdir' || value === '-ok' || value === '-okdir') {
+      const inner: ShellWord[] = [];
+      let j = i + 1;
+      for (; j < args.length && args[j]!.value !== ';' && args[j]!.value !== '+'; j++) {
+        inner.push(args[j]!.value === '{}' ? UNKNOWN_WORD : args[j]!);
+      }
+      if (inner.length === 0) return sink.opaque(`find ${value} without a command`);
+      interpretCommand(inner, sink, origin);
+      i = j;
+    } else if (value === '-delete') {
+      interpretCommand([literalWord('rm'), literalWord('-r'), ...(starts.length ? starts : [literalWord('.')])], sink, 'find -delete', 'deny-only');
+      for (const start of starts.length ? starts : [literalWord('.')]) sink.path('write', start, 'deny-only', 'find -delete');
+    } else if (/^-f(print0?|printf|ls)$/.test(value)) {
+      sink.path('write', args[i + 1] ?? UNKNOWN_WORD, 'full', `find ${value}`);
+    }
+  }
+  for (const start of starts) sink.path('read', start, 'deny-only', 'find');
+}
+
+function git(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) return sink.opaque('the options of git are only known at run time');
+    if (value === '-c') {
+      const setting = args[i + 1]?.value;
+      if (setting === null || setting === undefined) return sink.opaque('git -c with a setting only known at run time');
+      if (DANGEROUS_GIT_KEY.test(setting.split('=')[0]!)) return sink.opaque(`git -c ${setting.split('=')[0]} can make git run another program`);
+      i++;
+    } else if (value === '-C' || value === '--namespace' || value === '--super-prefix') i++;
+    else if (/^--(config-env|exec-path|git-dir|work-tree)/.test(value) || value === '--config-env') {
+      return sink.opaque(`git ${value.split('=')[0]} changes which programs or repository git uses`);
+    } else if (!value.startsWith('-')) break;
+  }
+  const subcommand = args[i]?.value;
+  const rest = args.slice(i + 1);
+  for (const word of rest) {
+    const value = word.value ?? '';
+    if (/^--(upload-pack|receive-pack|exec|extcmd|tool)(=|$)/.test(value) || (subcommand === 'difftool' && value === '-x')) {
+      return sink.opaque(`git ${subcommand} ${value.split('=')[0]} runs another program`);
+    }
+    if (/^--output=/.test(value)) sink.path('write', literalWord(value.slice('--output='.length)), 'full', `git ${subcommand} --output`);
+  }
+  if (subcommand === 'config' && rest.some((word) => word.value === null || DANGEROUS_GIT_KEY.test(word.value))) {
+    return sink.opaque('git config of a setting that can make git run another program');
+  }
+  if (subcommand === 'filter-branch') return sink.opaque('git filter-branch runs shell filters');
+  if (subcommand === 'submodule' && rest[0]?.value === 'foreach') {
+    const command = rest.slice(1).filter((word) => word.value !== '--recursive');
+    if (command.some((word) => word.value === null)) return sink.opaque('git submodule foreach with a command only known at run time');
+    return sink.shellText(literalWord(command.map((word) => word.value).join(' ')), 'git submodule foreach');
+  }
+  if (subcommand === 'rebase') {
+    for (let j = 0; j < rest.length; j++) {
+      const value = rest[j]!.value ?? '';
+      if (value === '-x' || value === '--exec') sink.shellText(rest[j + 1] ?? null, 'git rebase --exec');
+      else if (value.startsWith('--exec=')) sink.shellText(literalWord(value.slice(7)), 'git rebase --exec');
+    }
+  }
+  if (subcommand === 'bisect' && rest[0]?.value === 'run' && rest.length > 1) interpretCommand(rest.slice(1), sink, origin);
+}
+
+/** sed commands that run programs (`e`, `s///e`) or write files (`w`, `W`, `s///w`). */
+function sedScriptRuns(script: string): boolean {
+  for (const raw of script.split(/[;\n]/)) {
+    const command = raw.replace(/^[\s\d,$!~+]*(\/(?:\\.|[^/])*\/[IM]*)?[\s,\d$!~+]*(\/(?:\\.|[^/])*\/[IM]*)?[\s!]*/, '');
+    const letter = command[0];
+    if (letter === 'e' || letter === 'w' || letter === 'W') return true;
+    if (letter === 's' && command.length > 1) {
+      const delimiter = command[1]!;
+      let seen = 0;
+      let j = 2;
+      for (; j < command.length && seen < 2; j++) {
+        if (command[j] === '\\') j++;
+        else if (command[j] === delimiter) seen++;
+      }
+      if (/[ew]/.test(command.slice(j).split(/\s/)[0] ?? '')) return true;
+    }
+  }
+  return false;
+}
+
+function sed(args: readonly ShellWord[], sink: CommandSink): void {
+  const scripts: (string | null)[] = [];
+  const files: ShellWord[] = [];
+  let inPlace = false;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) {
+      files.push(args[i]!);
+      continue;
+    }
+    if (value === '-e' || value === '--expression') scripts.push(args[++i]?.value ?? null);
+    else if (value.startsWith('--expression=')) scripts.push(value.slice(13));
+    else if (value === '-f' || value.startsWith('--file')) return sink.opaque('sed -f runs a script file the policy cannot see');
+    else if (value === '-i' || value.startsWith('-i') || value.startsWith('--in-place')) inPlace = true;
+    else if (/^-[a-zA-Z]+$/.test(value)) {
+      if (value.includes('i')) inPlace = true;
+      if (value.endsWith('e')) scripts.push(args[++i]?.value ?? null);
+      if (value.includes('f')) return sink.opaque('sed -f runs a script file the policy cannot see');
+    } else if (value.startsWith('-') && value !== '-') continue;
+    else files.push(args[i]!);
+  }
+  if (scripts.length === 0) {
+    const first = files.shift();
+    scripts.push(first ? first.value : null);
+  }
+  if (scripts.some((script) => script === null)) return sink.opaque('a sed script only known at run time');
+  if (scripts.some((script) => sedScriptRuns(script!))) return sink.opaque('the sed script runs a program or writes a file (e, w, W)');
+  for (const file of files) sink.path(inPlace ? 'write' : 'read', file, 'deny-only', 'sed');
+}
+
+function awk(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): void {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) break;
+    if (value === '-f' || value.startsWith('--file') || value.startsWith('-f')) return sink.opaque(`${name} -f runs a program file the policy cannot see`);
+    if (value === '-v' || value === '-F') i++;
+    else if (value === '--') {
+      i++;
+      break;
+    } else if (!value.startsWith('-')) break;
+  }
+  const program = args[i]?.value;
+  if (program === null || program === undefined) return sink.opaque(`an ${name} program only known at run time`);
+  if (/system|getline|[|>]|ENVIRON|@load/.test(program)) {
+    return sink.opaque(`the ${name} program may run commands or write files (system, getline, |, >)`);
+  }
+  for (const file of args.slice(i + 1)) if (!/^\w+=/.test(file.value ?? '')) sink.path('read', file, 'deny-only', name);
+}
+
+function ripgrep(args: readonly ShellWord[], sink: CommandSink): void {
+  if (args.some((word) => word.value === null ? false : /^--pre(=|$)/.test(word.value))) return sink.opaque('rg --pre runs a program on every file');
+  if (args.some((word) => word.value === null ? false : /^--(search-zip)$|^-[a-zA-Z]*z/.test(word.value))) return sink.opaque('rg -z runs decompression programs');
+  readerWithPattern(args, sink, 'rg');
+}
+
+/** grep-like tools: the first positional is the pattern unless -e/-f gives it; recursive ones read whole trees. */
+function readerWithPattern(args: readonly ShellWord[], sink: CommandSink, name: string): void {
+  const positional = positionals(args);
+  const hasPatternOption = args.some((word) => /^(-e|-f|--regexp|--file)/.test(word.value ?? ''));
+  const recursive = name === 'rg' || args.some((word) => /^(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive|--dereference-recursive|--directories=recurse)$/.test(word.value ?? ''));
+  const files = hasPatternOption ? positional : positional.slice(1);
+  if (recursive && files.length === 0) files.push(literalWord('.'));
+  for (const file of files) {
+    // A tree is read below the named directory: `/*` makes it a glob over everything there.
+    sink.path('read', recursive && file.value !== null ? literalWord(`${file.value}/*`) : file, 'deny-only', name);
+  }
+}
+
+function sort(args: readonly ShellWord[], sink: CommandSink): void {
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value ?? '';
+    if (value.startsWith('--compress-program')) return sink.opaque('sort --compress-program runs another program');
+    if (value === '-o' || value === '--output') sink.path('write', args[i + 1] ?? UNKNOWN_WORD, 'full', 'sort -o');
+    else if (value.startsWith('--output=')) sink.path('write', literalWord(value.slice(9)), 'full', 'sort -o');
+    else if (/^-o./.test(value)) sink.path('write', literalWord(value.slice(2)), 'full', 'sort -o');
+  }
+  for (const file of positionals(args)) sink.path('read', file, 'deny-only', 'sort');
+}
+
+function tar(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
+  if (args.some((word) => /^(--to-command|--use-compress-program|--checkpoint-action|--info-script|--new-volume-script|--rsh-command|-I$|-F$)/.test(word.value ?? ''))) {
+    return sink.opaque('tar runs another program (--to-command, -I, --checkpoint-action, …)');
+  }
+  // Extraction writes below the -C directory, or below the working directory without one.
+  writesThrough('tar', [], ['-C', '--directory'])(args, sink, origin, 'tar');
+  const extracts = args.some((word, i) => /^(--extract|--get)$/.test(word.value ?? '') || (/^-?[A-Za-z]*x/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
+  if (extracts && !args.some((word) => /^(-C|--directory)/.test(word.value ?? ''))) sink.path('write', literalWord('./*'), 'deny-only', 'tar -x');
+}
+
+function positionals(args: readonly ShellWord[]): ShellWord[] {
+  const out: ShellWord[] = [];
+  let options = true;
+  for (const word of args) {
+    if (options && word.value === '--') options = false;
+    else if (options && word.value !== null && word.value.startsWith('-') && word.value !== '-') continue;
+    else out.push(word);
+  }
+  return out;
+}
+
+function reader(name: string): Handler {
+  return (args, sink) => {
+    for (const file of positionals(args)) if (file.value !== '-') sink.path('read', file, 'deny-only', name);
+  };
+}
+
+function writer(name: string, skipFirst = 0): Handler {
+  return (args, sink) => {
+    for (const file of positionals(args).slice(skipFirst)) sink.path('write', file, 'deny-only', name);
+  };
+}
+
+/** Copies read every source and write the last argument (or the `-t` directory). */
+function copier(name: string, sourcesAreWritten: boolean): Handler {
+  return (args, sink) => {
+    const files = positionals(args);
+    const option = args.findIndex((word) => word.value === '-t' || word.value === '--target-directory' || (word.value ?? '').startsWith('--target-directory='));
+    let target: ShellWord | undefined;
+    if (option >= 0) {
+      const value = args[option]!.value!;
+      target = value.includes('=') ? literalWord(value.slice(value.indexOf('=') + 1)) : args[option + 1];
+      if (target && files.includes(target)) files.splice(files.indexOf(target), 1);
+    } else target = files.pop();
+    for (const file of files) sink.path(sourcesAreWritten ? 'write' : 'read', file, 'deny-only', name);
+    if (!target) return;
+    sink.path('write', target, 'deny-only', name);
+    // When the target is a directory, each source lands inside it.
+    for (const file of files) {
+      const base = file.value === null ? null : file.value.replace(/\/+$/, '').split('/').pop();
+      if (target.value === null || base === null) sink.path('write', UNKNOWN_WORD, 'deny-only', name);
+      else if (base) sink.path('write', literalWord(`${target.value}/${base}`), 'deny-only', name);
+    }
+  };
+}
+
+/** Options that name a file the command writes, or (`directories`) a directory it writes anything below. */
+function writesThrough(name: string, files: string[], directories: string[] = []): Handler {
+  const write = (word: ShellWord | undefined, option: string, sink: CommandSink) => {
+    const target = word ?? UNKNOWN_WORD;
+    const below = directories.includes(option) && target.value !== null ? literalWord(`${target.value}/*`) : target;
+    sink.path('write', below, 'deny-only', `${name} ${option}`);
+  };
+  return (args, sink) => {
+    for (let i = 0; i < args.length; i++) {
+      const value = args[i]!.value ?? '';
+      for (const option of [...files, ...directories]) {
+        if (value === option) write(args[i + 1], option, sink);
+        else if (option.startsWith('--') && value.startsWith(`${option}=`)) write(literalWord(value.slice(option.length + 1)), option, sink);
+        else if (!option.startsWith('--') && value.startsWith(option) && value.length > option.length && !value.startsWith('--')) {
+          write(literalWord(value.slice(option.length)), option, sink);
+        }
+      }
+    }
+  };
+}
+
+function dd(args: readonly ShellWord[], sink: CommandSink): void {
+  for (const word of args) {
+    const value = word.value ?? '';
+    if (value.startsWith('if=')) sink.path('read', literalWord(value.slice(3)), 'deny-only', 'dd');
+    if (value.startsWith('of=')) sink.path('write', literalWord(value.slice(3)), 'deny-only', 'dd');
+    if (word.value === null) sink.path('write', UNKNOWN_WORD, 'deny-only', 'dd');
+  }
+}
+
+function source(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): void {
+  const script = positionals(args)[0];
+  if (!script) return sink.opaque(`${name} without a file`);
+  scriptFile(script, sink, name);
+}
+
+function cd(args: readonly ShellWord[], sink: CommandSink): void {
+  const target = positionals(args)[0];
+  sink.changeDirectory(target ?? literalWord('~'));
+}
+
+/** Builtins that evaluate an array subscript in a variable name, which can run a command substitution. */
+function subscriptEvaluator(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): void {
+  if (args.some((word) => word.value === null ? /\[/.test(word.source) : /\[.*[$`]/.test(word.value))) {
+    sink.opaque(`${name} with an array subscript that may run a command`);
+  }
+}
+
+const COMMANDS = new Map<string, Handler>([
+  ['sudo', sudo(['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '-T', '-R', '--user', '--group', '--host', '--prompt', '--chdir', '--role', '--type', '--other-user', '--close-from', '--command-timeout', '--chroot'])],
+  ['doas', sudo(['-u', '-C'])],
+  ['su', su],
+  ['runuser', su],
+  ['env', env],
+  ['nice', wrapper(['-n', '--adjustment'])],
+  ['ionice', wrapper(['-c', '-n', '-p', '-P', '-u', '--class', '--classdata'])],
+  ['timeout', timeout],
+  ['nohup', wrapper([])],
+  ['setsid', wrapper([])],
+  ['unbuffer', wrapper([])],
+  ['command', wrapper([])],
+  ['builtin', wrapper([])],
+  ['exec', wrapper(['-a'])],
+  ['time', wrapper(['-f', '-o', '--format', '--output'])],
+  ['coproc', wrapper([])],
+  ['stdbuf', wrapper(['-i', '-o', '-e', '--input', '--output', '--error'])],
+  ['taskset', wrapper(['-c', '--cpu-list'], 1)],
+  ['chrt', wrapper([], 1)],
+  ['chroot', wrapper(['--userspec', '--groups'], 1)],
+  ['strace', wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X'])],
+  ['ltrace', wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-n'])],
+  ['flock', (args, sink, origin) => {
+    const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
+    if (index < 0) return wrapper(['-w', '--timeout', '-E', '--conflict-exit-code'], 1)(args, sink, origin, 'flock');
+    sink.shellText(args[index + 1] ?? null, 'flock -c');
+    return true;
+  }],
+  ['watch', (args, sink) => {
+    const start = skipOptions(args, new Set(['-n', '-d', '--interval', '--differences']));
+    if (start === null || args.slice(start).some((word) => word.value === null)) return sink.opaque('watch runs a command only known at run time');
+    if (start >= args.length) return false;
+    sink.shellText(literalWord(args.slice(start).map((word) => word.value).join(' ')), 'watch');
+    return true;
+  }],
+  ['script', (args, sink) => {
+    const attached = args.find((word) => (word.value ?? '').startsWith('--command='));
+    if (attached) {
+      sink.shellText(literalWord(attached.value!.slice('--command='.length)), 'script -c');
+      return true;
+    }
+    const index = args.findIndex((word) => word.value === '--command' || /^-[a-zA-Z]*c$/.test(word.value ?? ''));
+    if (index < 0) return false;
+    sink.shellText(args[index + 1] ?? null, 'script -c');
+    return true;
+  }],
+  ['fc', (_args, sink) => sink.opaque('fc runs commands from the history, which the policy cannot see')],
+  ['busybox', (args, sink, origin) => {
+    if (args.length === 0) return false;
+    interpretCommand(args, sink, origin);
+    return true;
+  }],
+  ['xargs', xargs],
+  ['find', find],
+  ['eval', (args, sink) => evalCommand(args, sink)],
+  ['trap', (args, sink) => {
+    const action = positionals(args)[0];
+    if (action && positionals(args).length > 1) sink.shellText(action, 'trap');
+  }],
+  ['alias', (_args, sink) => sink.opaque('alias changes what later command names mean')],
+  ['hash', (args, sink) => {
+    if (args.some((word) => word.value === null || word.value.startsWith('-p'))) sink.opaque('hash -p changes which program a command name runs');
+  }],
+  ['enable', (args, sink) => {
+    if (args.some((word) => word.value === null || /^-[a-z]*f/.test(word.value))) sink.opaque('enable -f loads a builtin from a shared library');
+  }],
+  ['let', (_args, sink) => sink.opaque('let evaluates arithmetic, which can run commands through array subscripts')],
+  ['read', subscriptEvaluator],
+  ['printf', subscriptEvaluator],
+  ['mapfile', subscriptEvaluator],
+  ['readarray', subscriptEvaluator],
+  ['source', source],
+  ['.', source],
+  ['cd', cd],
+  ['pushd', cd],
+  ['git', git],
+  ['sed', sed],
+  ['gsed', sed],
+  ['awk', awk],
+  ['gawk', awk],
+  ['mawk', awk],
+  ['nawk', awk],
+  ['rg', ripgrep],
+  ['grep', (args, sink) => readerWithPattern(args, sink, 'grep')],
+  ['egrep', (args, sink) => readerWithPattern(args, sink, 'egrep')],
+  ['fgrep', (args, sink) => readerWithPattern(args, sink, 'fgrep')],
+  ['sort', sort],
+  ['tar', tar],
+  ['dd', dd],
+  ['tee', writer('tee')],
+  ['touch', writer('touch')],
+  ['mkdir', writer('mkdir')],
+  ['rmdir', writer('rmdir')],
+  ['rm', writer('rm')],
+  ['unlink', writer('unlink')],
+  ['shred', writer('shred')],
+  ['truncate', writer('truncate')],
+  ['chmod', writer('chmod', 1)],
+  ['chown', writer('chown', 1)],
+  ['chgrp', writer('chgrp', 1)],
+  ['cp', copier('cp', false)],
+  ['install', copier('install', false)],
+  ['ln', copier('ln', false)],
+  ['mv', copier('mv', true)],
+  ['rsync', copier('rsync', false)],
+  ['scp', copier('scp', false)],
+  ['curl', writesThrough('curl', ['-o', '--output'], ['--output-dir'])],
+  ['wget', writesThrough('wget', ['-O', '--output-document'], ['-P', '--directory-prefix'])],
+  ['unzip', writesThrough('unzip', [], ['-d'])],
+  ...['cat', 'tac', 'head', 'tail', 'less', 'more', 'nl', 'od', 'xxd', 'hexdump', 'strings', 'wc', 'uniq', 'cut', 'paste', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'file', 'stat', 'diff', 'cmp', 'comm', 'vi', 'vim', 'nano'].map(
+    (name): [string, Handler] => [name, reader(name)],
+  ),
+  ...[...SHELLS].map((name): [string, Handler] => [name, shell]),
+]);
