@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
+import { registerMigrateCommand } from './commands/migrate.command.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('clawgate')
@@ -12,5 +14,7 @@ const program = new Command('clawgate')
   });
 
 registerConfigCommand(program);
+registerMigrateCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

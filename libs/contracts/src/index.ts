@@ -45,3 +45,12 @@ export {
   type ToolName,
   type WriteInput,
 } from './tools.js';
+export {
+  CLAWGATE_EVENT_ID_NAMESPACE,
+  deterministicEventId,
+  isUuid,
+  type EventActor,
+  type EventMetadata,
+  type NewEvent,
+  type RecordedEvent,
+} from './events.js';

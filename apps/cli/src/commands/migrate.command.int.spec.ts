@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { cliEntry } from '#testing';
+
+function clawgate(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [cliEntry, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('clawgate migrate', () => {
+  const name = `t_climigrate_${randomBytes(5).toString('hex')}`;
+  // Trust authentication ignores the password, so it only has to stay out of the output.
+  const password = 'hunter2-S3CRET';
+  const url = `postgres://postgres:${password}@127.0.0.1:5432/${name}`;
+
+  after(async () => {
+    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+  });
+
+  it('creates the database, applies the migrations and says so, without printing the password', () => {
+    const run = clawgate(['migrate', '--database-url', url]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n'), [
+      `database ${name} (postgres://postgres:***@127.0.0.1:5432/${name}): created`,
+      'applied EventStore1764000000000',
+    ]);
+    assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
+  });
+
+  it('takes DATABASE_URL and applies nothing the second time', () => {
+    const run = clawgate(['migrate'], { DATABASE_URL: url });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /schema up to date/);
+    assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
+  });
+
+  it('exits 2 on a URL that is not PostgreSQL, 1 when the server refuses', () => {
+    const bad = clawgate(['migrate', '--database-url', `mysql://root:${password}@127.0.0.1/x`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid database URL/);
+    const refused = clawgate(['migrate', '--database-url', `postgres://no_such_role:${password}@127.0.0.1:5432/${name}`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /migrate failed: .*no_such_role/);
+    assert.ok(!`${bad.stdout}${bad.stderr}${refused.stdout}${refused.stderr}`.includes(password));
+  });
+});

@@ -1,0 +1,384 @@
+import pg from 'pg';
+import { isUuid, type NewEvent, type RecordedEvent } from '#contracts';
+import {
+  APPEND_TO_EXISTING_STREAM,
+  APPEND_TO_NEW_STREAM,
+  appendValues,
+  encodeEvents,
+  prepareBatch,
+  recordedBatch,
+  type EncodedEvent,
+  type PreparedBatch,
+  type StreamHead,
+} from './append-batch.js';
+import { canonicalJson } from './canonical-json.js';
+import { databaseName, databaseUrlFromEnv, parseDatabaseUrl } from './database-url.js';
+import {
+  EventIdConflictError,
+  EventStoreClosedError,
+  EventStoreNotMigratedError,
+  InvalidAppendError,
+  WrongExpectedVersionError,
+  type ExpectedVersion,
+} from './errors.js';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.js';
+import { readAllPage, START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
+import { Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscription.js';
+import { verifyHashChains, type VerifyReport } from './verify.js';
+
+export interface EventStoreOptions {
+  /** Default: `DATABASE_URL`, else `DEFAULT_DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Shown in `pg_stat_activity`; default `clawgate`. */
+  applicationName?: string;
+  /** Connections in the pool; default 10. */
+  poolSize?: number;
+  /**
+   * A role every connection switches to (`SET ROLE` at connection start), e.g. `clawgate_app` for a service
+   * that logs in as a member of it. Default: the login role itself.
+   */
+  role?: string;
+  /** `idle_in_transaction_session_timeout` of every connection; default 60 000 ms. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** The version of the stream's last event after the append. */
+  streamVersion: number;
+  /** The appended events' global positions (bigints as decimal strings), in order. */
+  globalPositions: string[];
+  /** The appended events as recorded. */
+  events: RecordedEvent[];
+  /** True when every event was already recorded identically: nothing was written. */
+  alreadyRecorded: boolean;
+}
+
+export interface ReadStreamOptions {
+  /** First version to return; default 1. */
+  fromVersion?: number;
+  /** Last version to return; default the stream's last. */
+  toVersion?: number;
+}
+
+const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+const KNOWN_HEADS = 10_000;
+
+/**
+ * The append-only, hash-chained event store (DESIGN.md §3). One instance per process; it holds a pool.
+ */
+export class EventStore {
+  private closed = false;
+  private readonly subscriptions = new Set<Subscription>();
+  /** Heads of the streams this process appended to last: the fast path hashes against them. */
+  private readonly heads = new Map<string, StreamHead>();
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async connect(options: EventStoreOptions = {}): Promise<EventStore> {
+    const databaseUrl = options.databaseUrl ?? databaseUrlFromEnv();
+    const name = databaseName(parseDatabaseUrl(databaseUrl));
+    const settings = [`-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS}`];
+    if (options.role) settings.push(`-c role=${options.role}`);
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      application_name: options.applicationName ?? 'clawgate',
+      max: options.poolSize ?? 10,
+      options: settings.join(' '),
+    });
+    // An idle connection that breaks (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const found = await pool.query<{ table: string | null }>(`SELECT to_regclass('es_events')::text AS table`);
+      if (!found.rows[0]?.table) throw new EventStoreNotMigratedError(name);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new EventStore(pool);
+  }
+
+  /**
+   * Appends `events` to `streamId` in one transaction, after checking the stream is at `expectedVersion`:
+   * `'no-stream'` (no event yet), a number (exactly that many events), or `'any'`.
+   *
+   * Re-appending events that are already recorded identically (same ids, stream, order and content) is a
+   * no-op that returns them, whatever the expected version: a redelivered handler succeeds. An id recorded
+   * with other content throws `EventIdConflictError`; a stream at another version `WrongExpectedVersionError`.
+   */
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(streamId, events, options.expectedVersion);
+    const encoded = encodeEvents(events);
+    const recordedAt = new Date();
+
+    let outcome: (PreparedBatch & { result: AppendResult }) | 'moved' | 'wrong-version' | 'id-taken';
+    let actualVersion = 0;
+    try {
+      outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
+      if (outcome === 'moved') {
+        this.heads.delete(streamId);
+        ({ outcome, actualVersion } = await this.appendUnderLock(streamId, encoded, options.expectedVersion, recordedAt));
+      }
+    } catch (error) {
+      this.heads.delete(streamId);
+      if (!isUniqueViolation(error, 'es_events_event_id_key')) throw error;
+      outcome = 'id-taken';
+    }
+
+    if (typeof outcome === 'string') {
+      this.heads.delete(streamId);
+      const recorded = await this.alreadyRecorded(streamId, encoded, outcome === 'id-taken');
+      if (recorded) return recorded;
+      throw new WrongExpectedVersionError(streamId, options.expectedVersion, actualVersion);
+    }
+    return outcome.result;
+  }
+
+  /**
+   * The fast path, one statement and one round trip: when this process knows where the stream's chain stands
+   * (it appended there last) or the stream is to be new, hash against that head and let the statement check
+   * it. 'moved' when the head is not known or has moved (the stream exists after all): nothing was written.
+   */
+  private async appendAtKnownHead(
+    streamId: string,
+    encoded: EncodedEvent[],
+    expected: ExpectedVersion,
+    recordedAt: Date,
+  ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved'> {
+    const known = this.heads.get(streamId);
+    const expectsNew = expected === 'no-stream' || expected === 0;
+    // Without a known head, 'any' is tried as a new stream first: streams such as toolcall:<id> are mostly new.
+    if (known ? !(expected === 'any' || expected === known.version || (expectsNew && known.version === 0)) : !(expectsNew || expected === 'any')) {
+      return 'moved';
+    }
+    const batch = prepareBatch(streamId, encoded, known ?? { version: 0, hash: null }, recordedAt);
+    const statement = known ? APPEND_TO_EXISTING_STREAM : APPEND_TO_NEW_STREAM;
+    const inserted = await this.pool.query<PositionRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
+    if (inserted.rows.length === 0) return 'moved';
+    return this.recorded(batch, encoded, inserted.rows);
+  }
+
+  /**
+   * The general path: lock the stream's row, read its head, check the expected version, append, commit.
+   */
+  private async appendUnderLock(
+    streamId: string,
+    encoded: EncodedEvent[],
+    expected: ExpectedVersion,
+    recordedAt: Date,
+  ): Promise<{ outcome: (PreparedBatch & { result: AppendResult }) | 'wrong-version'; actualVersion: number }> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const head = await beginAndLockStream(client, streamId);
+      if (!versionMatches(expected, head.version)) {
+        await client.query('ROLLBACK');
+        return { outcome: 'wrong-version', actualVersion: head.version };
+      }
+      const batch = prepareBatch(streamId, encoded, head, recordedAt);
+      try {
+        const inserted = await client.query<PositionRow>({ ...APPEND_TO_EXISTING_STREAM, values: appendValues(batch, true) });
+        await client.query('COMMIT');
+        return { outcome: this.recorded(batch, encoded, inserted.rows), actualVersion: head.version };
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    } catch (error) {
+      // The connection may be unusable (it failed mid-transaction): the pool discards it.
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private recorded(batch: PreparedBatch, encoded: EncodedEvent[], rows: PositionRow[]): PreparedBatch & { result: AppendResult } {
+    this.rememberHead(batch.streamId, batch.head);
+    const events = recordedBatch(batch, encoded, rows);
+    return {
+      ...batch,
+      result: { streamId: batch.streamId, streamVersion: batch.head.version, globalPositions: events.map((event) => event.globalPosition), events, alreadyRecorded: false },
+    };
+  }
+
+  /** Keeps the newest head of at most KNOWN_HEADS streams, the most recently appended to. */
+  private rememberHead(streamId: string, head: StreamHead): void {
+    const known = this.heads.get(streamId);
+    if (known && known.version >= head.version) return;
+    this.heads.delete(streamId);
+    this.heads.set(streamId, head);
+    if (this.heads.size > KNOWN_HEADS) this.heads.delete(this.heads.keys().next().value!);
+  }
+
+  /**
+   * After a refused append: the events as recorded if this exact batch was appended before, undefined if
+   * none of its ids is recorded. Any other overlap is a conflict.
+   */
+  private async alreadyRecorded(streamId: string, encoded: EncodedEvent[], idTaken: boolean): Promise<AppendResult | undefined> {
+    const ids = encoded.map(({ event }) => event.eventId.toLowerCase());
+    const rows = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE event_id = ANY($1::uuid[])`, [ids]);
+    const byId = new Map(rows.rows.map((row) => [row.event_id, toRecordedEvent(row)]));
+    if (byId.size === 0) {
+      if (idTaken) throw new EventIdConflictError(ids[0]!, streamId, 'the id was taken concurrently; read the stream and decide again');
+      return undefined;
+    }
+    if (byId.size < ids.length) {
+      const recordedId = ids.find((id) => byId.has(id))!;
+      throw new EventIdConflictError(recordedId, streamId, 'already recorded, in a batch without the other events given now');
+    }
+    const recorded: RecordedEvent[] = [];
+    for (const [index, { event, data, metadata }] of encoded.entries()) {
+      const existing = byId.get(ids[index]!)!;
+      const reason =
+        existing.streamId !== streamId
+          ? `already recorded in stream ${existing.streamId}`
+          : existing.type !== event.type ||
+              existing.schemaVersion !== event.schemaVersion ||
+              canonicalJson(existing.data) !== data ||
+              canonicalJson(existing.metadata) !== metadata
+            ? 'already recorded with different content'
+            : index > 0 && existing.streamVersion !== recorded[index - 1]!.streamVersion + 1
+              ? 'already recorded, but not in this order'
+              : undefined;
+      if (reason) throw new EventIdConflictError(ids[index]!, streamId, reason);
+      recorded.push(existing);
+    }
+    return {
+      streamId,
+      streamVersion: recorded.at(-1)!.streamVersion,
+      globalPositions: recorded.map((event) => event.globalPosition),
+      events: recorded,
+      alreadyRecorded: true,
+    };
+  }
+
+  /** The stream's events in version order (all, or the `fromVersion`..`toVersion` range); [] for no stream. */
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const result = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+       WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
+       ORDER BY stream_version`,
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
+    );
+    return result.rows.map(toRecordedEvent);
+  }
+
+  /** The version of the stream's last event; 0 when the stream has none. */
+  async readStreamVersion(streamId: string): Promise<number> {
+    this.assertOpen();
+    const result = await this.pool.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [streamId]);
+    return result.rows[0]?.version ?? 0;
+  }
+
+  async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    this.assertOpen();
+    if (!isUuid(eventId)) return undefined;
+    const result = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE event_id = $1`, [eventId]);
+    const row = result.rows[0];
+    return row ? toRecordedEvent(row) : undefined;
+  }
+
+  /**
+   * Up to `limit` events after `cursor`, gap-safe: in (transaction, position) order and only from
+   * transactions older than every transaction still running, so an event that becomes visible later can never
+   * land behind a cursor that already moved past it. Events of running transactions wait for the next call.
+   */
+  async readAll(cursor: ReadAllCursor = START_CURSOR, limit = 1000): Promise<ReadAllPage> {
+    this.assertOpen();
+    return readAllPage(this.pool, cursor, limit);
+  }
+
+  /**
+   * Hands every event, from the subscription's checkpoint on and in gap-safe order, to `handler` in batches.
+   * The handler's writes (through the `tx` it gets) and the new checkpoint commit in one transaction, so a
+   * crash anywhere repeats a batch only if nothing of it was committed. One instance of a name runs at a
+   * time: others wait for the checkpoint's row lock.
+   */
+  subscribe(name: string, handler: SubscriptionHandler, options: SubscriptionOptions = {}): Subscription {
+    this.assertOpen();
+    const subscription = new Subscription(this.pool, name, handler, options, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Recomputes every stream's hash chain and names the first event per stream that does not match. */
+  async verify(): Promise<VerifyReport> {
+    this.assertOpen();
+    return verifyHashChains(this.pool);
+  }
+
+  /** Stops the subscriptions and closes the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.pool.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+
+interface PositionRow {
+  global_position: string;
+  transaction_id: string;
+}
+
+/**
+ * Opens the transaction and takes the stream's row lock for it, creating the row (version 0) for a new
+ * stream. If another append creates it first, the INSERT returns nothing and the SELECT, now waiting for that
+ * append, runs again. One round trip for an existing stream.
+ */
+async function beginAndLockStream(client: pg.PoolClient, streamId: string): Promise<StreamHead> {
+  await client.query('BEGIN');
+  for (;;) {
+    const existing = await client.query<{ version: number; hash: string | null }>({
+      name: 'es_append_lock_stream',
+      text: 'SELECT version, last_hash AS hash FROM es_streams WHERE stream_id = $1 FOR UPDATE',
+      values: [streamId],
+    });
+    if (existing.rows[0]) return existing.rows[0];
+    const created = await client.query<{ version: number; hash: string | null }>({
+      name: 'es_append_create_stream',
+      text: `INSERT INTO es_streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING RETURNING version, last_hash AS hash`,
+      values: [streamId],
+    });
+    if (created.rows[0]) return created.rows[0];
+  }
+}
+
+function versionMatches(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no-stream') return actual === 0;
+  return expected === actual;
+}
+
+function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedVersion): void {
+  if (streamId.length === 0) throw new InvalidAppendError(streamId, 'the stream id is empty');
+  if (events.length === 0) throw new InvalidAppendError(streamId, 'no events to append');
+  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
+    throw new InvalidAppendError(streamId, `expected version ${expected} is not 'no-stream', 'any' or a version >= 0`);
+  }
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (!isUuid(event.eventId)) throw new InvalidAppendError(streamId, `event id "${event.eventId}" is not a UUID`);
+    const id = event.eventId.toLowerCase();
+    if (seen.has(id)) throw new InvalidAppendError(streamId, `event id ${id} appears twice`);
+    seen.add(id);
+    if (event.type.length === 0) throw new InvalidAppendError(streamId, `event ${id} has no type`);
+    if (!Number.isInteger(event.schemaVersion)) throw new InvalidAppendError(streamId, `event ${id}: schemaVersion is not an integer`);
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === constraint;
+}

@@ -1,0 +1,16 @@
+export { canonicalJson, eventHash, type HashedEventFields } from './canonical-json.js';
+export { DEFAULT_DATABASE_URL, InvalidDatabaseUrlError, databaseUrlFromEnv, redactDatabaseUrl } from './database-url.js';
+export {
+  EventIdConflictError,
+  EventStoreClosedError,
+  EventStoreError,
+  EventStoreNotMigratedError,
+  InvalidAppendError,
+  WrongExpectedVersionError,
+  type ExpectedVersion,
+} from './errors.js';
+export { EventStore, type AppendOptions, type AppendResult, type EventStoreOptions, type ReadStreamOptions } from './event-store.js';
+export { runMigrations, type MigrationReport } from './migrate.js';
+export { START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
+export { Subscription, type SubscriptionHandler, type SubscriptionOptions, type SubscriptionTransaction } from './subscription.js';
+export { type VerifyFailure, type VerifyReport } from './verify.js';

@@ -1,0 +1,7 @@
+import { EventStore1764000000000 } from './1764000000000-EventStore.js';
+
+/** Every migration, oldest first. A new migration is a new timestamped file added here. */
+export const MIGRATIONS = [EventStore1764000000000];
+
+/** The table in which TypeORM records which migrations ran. */
+export const MIGRATIONS_TABLE = 'clawgate_migrations';
