@@ -5,6 +5,8 @@ import { type DeliveryRecorder } from './delivery/delivery-recorder.js';
 export interface GatewayModuleOptions {
   readonly config: ResolvedConfig;
   readonly natsUrl?: string | undefined;
+  /** The event store's database; default `DATABASE_URL`. Not used when `deliveryRecorder` is given. */
+  readonly databaseUrl?: string | undefined;
   /** Subject and stream prefix; tests use their own. */
   readonly subjectPrefix?: string | undefined;
   /** How long `POST /api/messages` waits for the reply before answering 504. Default 120 s. */
@@ -17,7 +19,7 @@ export interface GatewayModuleOptions {
   /** How long a new WebSocket may take to send its `auth` frame. Default 10 s. */
   readonly signInTimeoutMs?: number | undefined;
   readonly authThrottle?: Partial<AuthThrottleSettings> | undefined;
-  /** Records `ReplyDelivered` / `ReplyDeliveryFailed`; the default writes them to the log. */
+  /** Records `ReplyDelivered` / `ReplyDeliveryFailed`; the default appends them to the event store. */
   readonly deliveryRecorder?: DeliveryRecorder | undefined;
 }
 

@@ -254,7 +254,15 @@ describe('gateway: timeouts and throttling', () => {
 
   before(async () => {
     // Nothing downstream answers on this prefix.
-    app = await startGateway({ config: gatewayTestConfig(), port: 0, subjectPrefix: prefix, replyTimeoutMs: 200, signInTimeoutMs: 200, logger: false });
+    app = await startGateway({
+      config: gatewayTestConfig(),
+      port: 0,
+      subjectPrefix: prefix,
+      replyTimeoutMs: 200,
+      signInTimeoutMs: 200,
+      deliveryRecorder: new RecordingDeliveryRecorder(),
+      logger: false,
+    });
     baseUrl = gatewayUrl(app);
   });
 

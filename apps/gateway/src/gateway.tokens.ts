@@ -2,3 +2,4 @@
 export const GATEWAY_CONFIG = Symbol('clawgate.gateway.config');
 export const GATEWAY_SETTINGS = Symbol('clawgate.gateway.settings');
 export const GATEWAY_BUS = Symbol('clawgate.gateway.bus');
+export const GATEWAY_EVENT_STORE = Symbol('clawgate.gateway.event-store');

@@ -45,7 +45,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
   });
   app.useGlobalFilters(new GatewayExceptionFilter());
   app.enableShutdownHooks();
-  await app.listen(port, bind);
+  try {
+    await app.listen(port, bind);
+  } catch (error) {
+    // A port in use, a consumer that cannot be created: release the bus and the store before failing.
+    await app.close();
+    throw error;
+  }
   return app;
 }
 

@@ -93,6 +93,7 @@ export class Downstream {
     return until(this.listeners, () => this.received.find(predicate));
   }
 
+  /** Publishes a reply to the message; a rejection has no session, like the ones authz sends. */
   async reply(message: Pick<InboundMessage, 'messageId' | 'user'>, text: string, kind: OutboundReply['kind'] = 'answer'): Promise<OutboundReply> {
     const reply: OutboundReply = {
       replyId: `reply-${randomBytes(6).toString('hex')}`,
@@ -104,7 +105,7 @@ export class Downstream {
       text,
       kind,
       correlationId: message.messageId,
-      sessionKey: `agent:default:webchat:${message.user.id}`,
+      ...(kind === 'rejection' ? {} : { sessionKey: `agent:default:webchat:${message.user.id}` }),
     };
     const traceparent = childTraceparent(this.traceparents.get(message.messageId));
     await this.bus.publish(this.bus.subjects.outbound('webchat', 'default'), reply, { msgId: reply.replyId, traceparent });
