@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
+import { registerPolicyCommand } from './commands/policy.command.js';
+import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('clawgate')
@@ -16,5 +18,7 @@ const program = new Command('clawgate')
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerAuditCommand(program);
+registerPolicyCommand(program);
+registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,103 @@
+import { type Command } from 'commander';
+import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { EXIT } from '../exit-codes.js';
+
+interface Running {
+  close(): Promise<unknown>;
+  /** A line for the operator once it runs (e.g. the WebChat address). */
+  banner?: string;
+}
+
+interface StartContext {
+  config: ResolvedConfig;
+  databaseUrl: string | undefined;
+  natsUrl: string | undefined;
+  subjectPrefix: string | undefined;
+  agentId: string | undefined;
+}
+
+/**
+ * Every service, in start order: the consumers of a flow come up before its producers, so nothing waits on a
+ * service that is not there yet. Each is loaded only when started, so other commands never pay for Nest.
+ */
+const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
+  authz: async (c) => {
+    const { startAuthz } = await import('../../../authz/src/start-authz.js');
+    return startAuthz({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+  },
+  agent: async (c) => {
+    const { startAgent } = await import('../../../agent/src/start-agent.js');
+    return startAgent({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, agentId: c.agentId, shutdownHooks: false });
+  },
+};
+
+const ALL = 'all';
+
+export function registerStartCommand(program: Command): void {
+  const names = Object.keys(SERVICES);
+  program
+    .command('start')
+    .description(`run services in the foreground: ${names.join(', ')}, or ${ALL} (migrations first); SIGINT/SIGTERM stop them cleanly`)
+    .argument('[service]', `${names.join(', ')} or ${ALL}`, ALL)
+    .option('--config <file>', 'configuration file (default: $CLAWGATE_CONFIG)')
+    .option('--agent <id>', 'agent service only: serve this one agent (a worker per employee)')
+    .option('--no-migrate', `with ${ALL}: do not apply migrations first`)
+    .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
+      if (service !== ALL && !(service in SERVICES)) {
+        return badInput(`unknown service "${service}": choose one of ${[...names, ALL].join(', ')}`);
+      }
+      if (options.agent !== undefined && service !== 'agent') return badInput('--agent applies to the agent service only');
+      let config: ResolvedConfig;
+      try {
+        config = loadConfig({ file: options.config });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        console.error(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
+        process.exitCode = EXIT.badInput;
+        return;
+      }
+      if (options.agent !== undefined && ![config.baseAgent, ...config.agents].some((a) => a?.id === options.agent)) {
+        return badInput(`--agent ${options.agent}: no such agent in ${config.source}`);
+      }
+      const context: StartContext = {
+        config,
+        databaseUrl: process.env.DATABASE_URL,
+        natsUrl: process.env.NATS_URL,
+        subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX,
+        agentId: options.agent,
+      };
+
+      const { startTelemetry } = await import('#telemetry');
+      const telemetry = startTelemetry(service === ALL ? 'clawgate' : `clawgate-${service}`);
+      if (service === ALL && options.migrate) {
+        const { runMigrations, databaseUrlFromEnv, redactDatabaseUrl } = await import('#event-store');
+        const url = context.databaseUrl ?? databaseUrlFromEnv();
+        const report = await runMigrations(url);
+        console.log(`migrations: ${report.applied.length === 0 ? 'up to date' : `applied ${report.applied.join(', ')}`} (${redactDatabaseUrl(url)})`);
+      }
+
+      const running: Running[] = [];
+      const stop = async (exitCode: number) => {
+        for (const item of running.reverse()) await item.close().catch((error: unknown) => console.error(`while stopping: ${String(error)}`));
+        await telemetry.shutdown();
+        process.exit(exitCode);
+      };
+      process.once('SIGINT', () => void stop(EXIT.ok));
+      process.once('SIGTERM', () => void stop(EXIT.ok));
+      try {
+        for (const name of service === ALL ? names : [service]) {
+          const started = await SERVICES[name]!(context);
+          running.push(started);
+          console.log(`${name}: running${started.banner ? ` — ${started.banner}` : ''}`);
+        }
+      } catch (error) {
+        console.error(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+        await stop(EXIT.failed);
+      }
+    });
+}
+
+function badInput(message: string): void {
+  console.error(`start: ${message}`);
+  process.exitCode = EXIT.badInput;
+}
