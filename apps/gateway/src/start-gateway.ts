@@ -13,6 +13,8 @@ export interface StartGatewayOptions extends GatewayModuleOptions {
   /** Overrides `gateway.bind`. */
   readonly bind?: string | undefined;
   readonly logger?: boolean | undefined;
+  /** Stop on SIGINT/SIGTERM by itself (default); `clawgate start all` handles the signals for every service. */
+  readonly shutdownHooks?: boolean | undefined;
 }
 
 export class GatewayStartError extends Error {
@@ -44,7 +46,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
     abortOnError: false,
   });
   app.useGlobalFilters(new GatewayExceptionFilter());
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   try {
     await app.listen(port, bind);
   } catch (error) {
