@@ -127,6 +127,7 @@ describe('gateway: WebChat over HTTP and WebSocket', () => {
       ['{"text": "hi", "colour": "red"}', /colour/],
       ['{"text": "hi", "id": "has space"}', /^id: /],
       ['[1]', /body must be a JSON object/],
+      [JSON.stringify({ text: '€'.repeat(100_001) }), /^text: must be at most 100000 characters$/],
     ];
     for (const [body, message] of cases) {
       const response = await postMessage(baseUrl, tokens.alice, body);

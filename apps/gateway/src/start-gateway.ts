@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
 import { startTelemetry } from '#telemetry';
 import { GatewayModule } from './gateway.module.js';
 import { type GatewayModuleOptions } from './gateway-options.js';
@@ -41,11 +42,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
     );
   }
   startTelemetry('clawgate-gateway');
-  const app = await NestFactory.create(GatewayModule.forRoot(options), {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,
   });
   app.useGlobalFilters(new GatewayExceptionFilter());
+  // 100 000 characters of text may take up to 400 kB in UTF-8; the field's own limit gives the clear message.
+  app.useBodyParser('json', { limit: '512kb' });
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   try {
     await app.listen(port, bind);
