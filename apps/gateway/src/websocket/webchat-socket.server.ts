@@ -20,7 +20,7 @@ const HEARTBEAT_MS = 30_000;
 /**
  * The WebChat WebSocket (`/ws`, protocol in docs/gateway.md): a client signs in with its token — in an
  * `Authorization: Bearer` header of the upgrade, or in a first `auth` frame, which browsers need — then sends
- * messages and receives the replies and tool-call notices addressed to its user.
+ * messages and receives the replies and tool-call activity addressed to its user.
  */
 @Injectable()
 export class WebchatSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
