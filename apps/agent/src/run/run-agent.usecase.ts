@@ -297,6 +297,7 @@ export class RunAgentUseCase {
       text: answered ? (outcome.data as ReplyProduced).text : (outcome.data as RunFailed).userNotice,
       kind: answered ? 'answer' : 'error',
       correlationId: run.correlationId,
+      sessionKey: run.sessionKey,
     };
     await this.bus.publish(this.bus.subjects.outbound(message.channel, message.account), reply, {
       msgId: reply.replyId,

@@ -33,6 +33,11 @@ const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
     const { startAgent } = await import('../../../agent/src/start-agent.js');
     return startAgent({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, agentId: c.agentId, shutdownHooks: false });
   },
+  gateway: async (c) => {
+    const { startGateway, gatewayUrl } = await import('../../../gateway/src/start-gateway.js');
+    const app = await startGateway({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+    return { close: () => app.close(), banner: `WebChat at ${gatewayUrl(app)}/` };
+  },
 };
 
 const ALL = 'all';
