@@ -9,6 +9,7 @@ const seedDir = fixturePath('seed');
 const seedBlocks = readdirSync(seedDir).filter((f) => f.endsWith('.json5')).sort();
 const exampleFile = path.join(repoRoot, 'clawgate.example.json5');
 const gatewayToken = 'gw-token-4f1c9a7d2b8e6f3a0c5d9e1b7a4f2c8d';
+const webchatToken = 'wc-token-9e2d7c1b4a8f3e6d0c5b9a2f7e1d4c8b';
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -31,8 +32,8 @@ describe('the seed article\'s configuration blocks', () => {
   }
 
   it('loads clawgate.example.json5, which holds every block together', () => {
-    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken } });
-    assert.deepEqual(config.accounts.map((a) => `${a.channel}/${a.account}`), ['telegram/default', 'slack/default']);
+    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken, CLAWGATE_WEBCHAT_TOKEN: webchatToken } });
+    assert.deepEqual(config.accounts.map((a) => `${a.channel}/${a.account}`), ['telegram/default', 'slack/default', 'webchat/default']);
     assert.deepEqual(config.accounts[0]!.allowedUsers, ['123456789', '987654321', '111222333']);
     assert.deepEqual(config.accounts[1]!.allowedChats, ['#engineering', '#ai-requests']);
     assert.equal(config.gateway.authToken, gatewayToken);
@@ -43,7 +44,7 @@ describe('the seed article\'s configuration blocks', () => {
   });
 
   it('gives admins their own allow list and the base layer\'s deny list', () => {
-    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken } });
+    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken, CLAWGATE_WEBCHAT_TOKEN: webchatToken } });
     const admins = config.agents.find((a) => a.id === 'admins');
     assert.ok(admins);
     assert.deepEqual(admins.allowedUsers, ['123456789']);
@@ -53,7 +54,7 @@ describe('the seed article\'s configuration blocks', () => {
   });
 
   it('merges agents.default and agents.defaults into one base layer and gives every agent its sandbox', () => {
-    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken } });
+    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken, CLAWGATE_WEBCHAT_TOKEN: webchatToken } });
     for (const agent of [config.baseAgent, ...config.agents] as ResolvedConfig['agents'][number][]) {
       assert.equal(agent.sandbox?.image, 'node:20-slim', agent.id);
       assert.equal(agent.sandbox?.network, 'none');
@@ -82,7 +83,7 @@ describe('environment substitution', () => {
   });
 
   it('records which paths came from the environment', () => {
-    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken } });
+    const config = loadConfig({ file: exampleFile, env: { CLAWGATE_GATEWAY_TOKEN: gatewayToken, CLAWGATE_WEBCHAT_TOKEN: webchatToken } });
     assert.ok(config.fromEnvironment.has('gateway.auth.token'));
     assert.ok(!config.fromEnvironment.has('channels.telegram.botToken'));
   });

@@ -146,7 +146,8 @@ export class RunAgentUseCase {
       } catch (error) {
         if (!(error instanceof LlmCallError)) throw error;
         this.logger.warn(`run ${run.messageId}: ${error.message}`);
-        return this.fail(run, context, 'model', error.message, `Sorry — the assistant's model (${error.provider}) cannot be reached right now, so your message was not answered. Please try again later; if this persists, tell your administrator.`);
+        const what = error.kind === 'unreachable' || error.kind === 'timeout' ? 'cannot be reached right now' : error.kind === 'rejected' ? 'refused the request' : 'is failing right now';
+        return this.fail(run, context, 'model', error.message, `Sorry — the assistant's model (${error.provider}) ${what}, so your message was not answered. Please try again later; if this persists, tell your administrator.`);
       }
       if (completion.toolCalls.length === 0) {
         const reply: ReplyProduced = { messageId: run.messageId, replyId: this.id(run, 'reply'), text: completion.content ?? '', iterations: iteration };

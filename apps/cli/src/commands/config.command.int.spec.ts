@@ -18,16 +18,16 @@ describe('clawgate config check', () => {
   const example = path.join(repoRoot, 'clawgate.example.json5');
 
   it('exits 0 with a one-line summary for the article\'s configuration', () => {
-    const run = clawgate(['config', 'check', '--config', example], { CLAWGATE_GATEWAY_TOKEN: 'a'.repeat(40) });
+    const run = clawgate(['config', 'check', '--config', example], { CLAWGATE_GATEWAY_TOKEN: 'a'.repeat(40), CLAWGATE_WEBCHAT_TOKEN: 'b'.repeat(40) });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(
       run.stdout.trim(),
-      'config OK: channels: telegram (3 allowed users), slack (2 allowed users); agents: default, admins; providers: ollama-internal (2 models)',
+      'config OK: channels: telegram (3 allowed users), slack (2 allowed users), webchat (1 allowed user); agents: default, admins; providers: ollama-internal (2 models)',
     );
   });
 
   it('takes the file from CLAWGATE_CONFIG', () => {
-    const run = clawgate(['config', 'check'], { CLAWGATE_CONFIG: example, CLAWGATE_GATEWAY_TOKEN: 'a'.repeat(40) });
+    const run = clawgate(['config', 'check'], { CLAWGATE_CONFIG: example, CLAWGATE_GATEWAY_TOKEN: 'a'.repeat(40), CLAWGATE_WEBCHAT_TOKEN: 'b'.repeat(40) });
     assert.equal(run.code, 0, run.stderr);
   });
 
