@@ -4,6 +4,7 @@ import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
+import { registerSessionsCommand } from './commands/sessions.command.js';
 import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
 
@@ -19,6 +20,7 @@ registerConfigCommand(program);
 registerMigrateCommand(program);
 registerAuditCommand(program);
 registerPolicyCommand(program);
+registerSessionsCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,238 @@
+import {
+  EVENT_TYPES,
+  type ContextTruncated,
+  type LlmCallCompleted,
+  type MessageAuthorized,
+  type MessageReceived,
+  type RecordedEvent,
+  type ReplyProduced,
+  type RunFailed,
+  type ToolCallDecided,
+  type ToolCallRequested,
+  type ToolOutcome,
+} from '#contracts';
+
+/** Characters of a tool's stdout or stderr shown in a transcript; the full sizes are shown beside them. */
+export const OUTPUT_EXCERPT_CHARS = 400;
+
+export interface ToolCallDecisionEntry {
+  outcome: 'allowed' | 'denied';
+  /** The rule that decided, as written in the config; null when no rule matched. */
+  rule: string | null;
+  reason: string;
+}
+
+export type ToolCallExecutionEntry =
+  | {
+      status: 'executed';
+      exitCode: number | null;
+      timedOut: boolean;
+      oomKilled: boolean;
+      durationMs: number;
+      stdout: string;
+      stderr: string;
+      stdoutLength: number;
+      stderrLength: number;
+    }
+  | { status: 'failed'; code: string; error: string };
+
+export interface ToolCallEntry {
+  toolCallId: string;
+  tool: string;
+  input: unknown;
+  /** null: no decision recorded (yet). */
+  decision: ToolCallDecisionEntry | null;
+  /** null: nothing ran (denied, or not yet). */
+  execution: ToolCallExecutionEntry | null;
+}
+
+/** One step of a conversation, in the order the session stream recorded it. */
+export type TranscriptEntry =
+  | { kind: 'message'; at: string; messageId: string; channel: string; account: string; userId: string; text: string }
+  | { kind: 'authorized'; at: string; agentId: string; role: string; matchedBy: string }
+  | { kind: 'context-truncated'; at: string; droppedMessages: number; droppedChars: number }
+  | {
+      kind: 'model-call';
+      at: string;
+      iteration: number;
+      provider: string;
+      model: string;
+      inputTokens: number;
+      outputTokens: number;
+      latencyMs: number;
+      finishReason: string;
+      toolCalls: ToolCallEntry[];
+    }
+  | { kind: 'reply'; at: string; text: string }
+  | { kind: 'run-failed'; at: string; stage: string; error: string; userNotice: string }
+  | { kind: 'other'; at: string; type: string };
+
+/** The tool calls a session's model calls asked for: their streams hold the decisions and results. */
+export function toolCallIdsOf(sessionEvents: RecordedEvent[]): string[] {
+  return sessionEvents
+    .filter((event) => event.type === EVENT_TYPES.LlmCallCompleted)
+    .flatMap((event) => (event.data as LlmCallCompleted).toolCalls.map((call) => call.toolCallId));
+}
+
+/** Pure: a session stream and the streams of its tool calls → the transcript. */
+export function buildTranscript(sessionEvents: RecordedEvent[], toolCallStreams: ReadonlyMap<string, RecordedEvent[]>): TranscriptEntry[] {
+  return sessionEvents.map((event): TranscriptEntry => {
+    const at = event.recordedAt.toISOString();
+    switch (event.type) {
+      case EVENT_TYPES.MessageReceived: {
+        const data = event.data as MessageReceived;
+        return { kind: 'message', at, messageId: data.messageId, channel: data.channel, account: data.account, userId: data.user.id, text: data.text };
+      }
+      case EVENT_TYPES.MessageAuthorized: {
+        const data = event.data as MessageAuthorized;
+        return { kind: 'authorized', at, agentId: data.agentId, role: data.role, matchedBy: data.matchedBy };
+      }
+      case EVENT_TYPES.ContextTruncated: {
+        const data = event.data as ContextTruncated;
+        return { kind: 'context-truncated', at, droppedMessages: data.droppedMessages, droppedChars: data.droppedChars };
+      }
+      case EVENT_TYPES.LlmCallCompleted: {
+        const data = event.data as LlmCallCompleted;
+        return {
+          kind: 'model-call',
+          at,
+          iteration: data.iteration,
+          provider: data.provider,
+          model: data.model,
+          inputTokens: data.inputTokens,
+          outputTokens: data.outputTokens,
+          latencyMs: data.latencyMs,
+          finishReason: data.finishReason,
+          toolCalls: data.toolCalls.map((call) => toolCallEntry(call, toolCallStreams.get(call.toolCallId) ?? [])),
+        };
+      }
+      case EVENT_TYPES.ReplyProduced:
+        return { kind: 'reply', at, text: (event.data as ReplyProduced).text };
+      case EVENT_TYPES.RunFailed: {
+        const data = event.data as RunFailed;
+        return { kind: 'run-failed', at, stage: data.stage, error: data.error, userNotice: data.userNotice };
+      }
+      default:
+        return { kind: 'other', at, type: event.type };
+    }
+  });
+}
+
+function toolCallEntry(call: LlmCallCompleted['toolCalls'][number], stream: RecordedEvent[]): ToolCallEntry {
+  const entry: ToolCallEntry = { toolCallId: call.toolCallId, tool: call.name, input: parseArguments(call.arguments), decision: null, execution: null };
+  for (const event of stream) {
+    if (event.type === EVENT_TYPES.ToolCallRequested) {
+      const data = event.data as ToolCallRequested;
+      entry.tool = data.tool;
+      entry.input = data.input;
+    } else if (event.type === EVENT_TYPES.ToolCallAuthorized || event.type === EVENT_TYPES.ToolCallDenied) {
+      const data = event.data as ToolCallDecided;
+      entry.decision = { outcome: event.type === EVENT_TYPES.ToolCallAuthorized ? 'allowed' : 'denied', rule: data.rule, reason: data.reason };
+    } else if (event.type === EVENT_TYPES.ToolCallExecuted) {
+      const data = event.data as ToolOutcome;
+      entry.execution = {
+        status: 'executed',
+        exitCode: data.exitCode,
+        timedOut: data.timedOut,
+        oomKilled: data.oomKilled,
+        durationMs: data.durationMs,
+        stdout: excerpt(data.stdout),
+        stderr: excerpt(data.stderr),
+        stdoutLength: data.stdoutLength,
+        stderrLength: data.stderrLength,
+      };
+    } else if (event.type === EVENT_TYPES.ToolCallFailed) {
+      const data = event.data as { code?: string; error?: string };
+      entry.execution = { status: 'failed', code: data.code ?? 'FAILED', error: data.error ?? '' };
+    }
+  }
+  return entry;
+}
+
+function excerpt(text: string): string {
+  return text.length > OUTPUT_EXCERPT_CHARS ? text.slice(0, OUTPUT_EXCERPT_CHARS) : text;
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const INDENT = ' '.repeat(26);
+
+/** The transcript as lines for a terminal: time, what happened; tool calls indented under their model call. */
+export function renderTranscript(entries: TranscriptEntry[]): string[] {
+  const lines: string[] = [];
+  const at = (time: string, text: string) => lines.push(`${time.padEnd(INDENT.length)}${printable(text, INDENT)}`);
+  const under = (depth: number, text: string) => lines.push(`${INDENT}${'  '.repeat(depth)}${printable(text, `${INDENT}${'  '.repeat(depth)}`)}`);
+  for (const entry of entries) {
+    switch (entry.kind) {
+      case 'message':
+        at(entry.at, `message from ${entry.userId} (${entry.channel}/${entry.account}): ${entry.text}`);
+        break;
+      case 'authorized':
+        at(entry.at, `authorized: agent ${entry.agentId}, role ${entry.role} (matched by ${entry.matchedBy})`);
+        break;
+      case 'context-truncated':
+        at(entry.at, `context truncated: ${entry.droppedMessages} earlier messages (${entry.droppedChars} chars) left out`);
+        break;
+      case 'model-call':
+        at(
+          entry.at,
+          `model call ${entry.iteration}: ${entry.provider}/${entry.model}, ${entry.inputTokens} tokens in, ${entry.outputTokens} out, ${entry.latencyMs} ms, finish ${entry.finishReason}`,
+        );
+        for (const call of entry.toolCalls) renderToolCall(call, under);
+        break;
+      case 'reply':
+        at(entry.at, `reply: ${entry.text}`);
+        break;
+      case 'run-failed':
+        at(entry.at, `run failed (stage ${entry.stage}): ${entry.error}`);
+        under(1, `user was told: ${entry.userNotice}`);
+        break;
+      case 'other':
+        at(entry.at, entry.type);
+        break;
+    }
+  }
+  return lines;
+}
+
+/**
+ * Text from users, models and tools may hold terminal control sequences: they are shown as U+FFFD, never
+ * interpreted. A line break continues on an indented line.
+ */
+function printable(text: string, indent: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd').replace(/\n/g, `\n${indent}  `);
+}
+
+function renderToolCall(call: ToolCallEntry, under: (depth: number, text: string) => void): void {
+  under(1, `tool call ${call.toolCallId}: ${call.tool} ${JSON.stringify(call.input)}`);
+  if (!call.decision) {
+    under(2, 'no decision recorded');
+    return;
+  }
+  const rule = call.decision.rule === null ? 'no rule matched' : `rule ${call.decision.rule}`;
+  under(2, `${call.decision.outcome} (${rule}): ${call.decision.reason}`);
+  const execution = call.execution;
+  if (!execution) {
+    if (call.decision.outcome === 'allowed') under(2, 'no result recorded');
+    return;
+  }
+  if (execution.status === 'failed') {
+    under(2, `failed: ${execution.code}: ${execution.error}`);
+    return;
+  }
+  const flags = [execution.timedOut && 'timed out', execution.oomKilled && 'killed: out of memory'].filter(Boolean);
+  under(2, `executed: exit code ${execution.exitCode ?? 'none'}, ${execution.durationMs} ms${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`);
+  for (const [name, text, length] of [['stdout', execution.stdout, execution.stdoutLength], ['stderr', execution.stderr, execution.stderrLength]] as const) {
+    if (length === 0) continue;
+    const shown = text.length < length ? `, first ${text.length} shown` : '';
+    under(2, `${name} (${length} chars${shown}):`);
+    for (const line of text.replace(/\n$/, '').split('\n')) under(3, `| ${line}`);
+  }
+}
