@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplicationContext } from '@nestjs/common';
 import pg from 'pg';
 import { type RecordedEvent } from '#contracts';
@@ -9,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '#testing';
 import { SESSIONS_SUBSCRIPTION } from './sessions/project-sessions.js';
 import { startProjector } from './start-projector.js';
 import { lsOutcome, SessionEventWriter } from './test-support/session-events.js';
+import { waitForCheckpointPast } from './test-support/wait-for-projection.js';
 
 const bounded = { timeout: 60_000 };
 
@@ -53,25 +53,7 @@ describe('projector: the sessions read model', () => {
   /** The projector runs as the application role: its grants must be enough. */
   const start = () => startProjector({ databaseUrl: database.url, role: 'clawgate_app', logger: false, pollIntervalMs: 20 });
 
-  /**
-   * Waits until the subscription's checkpoint has passed `event`. Transactions of other test databases hold the
-   * cluster-wide snapshot back, so an event just appended may take a moment to be safe to read.
-   */
-  async function projectedThrough(event: RecordedEvent): Promise<void> {
-    for (;;) {
-      const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
-        'SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM es_checkpoints WHERE subscription = $1',
-        [SESSIONS_SUBSCRIPTION],
-      );
-      const checkpoint = rows[0];
-      if (checkpoint) {
-        const [tx, pos] = [BigInt(checkpoint.transaction_id), BigInt(checkpoint.global_position)];
-        const [eventTx, eventPos] = [BigInt(event.transactionId), BigInt(event.globalPosition)];
-        if (tx > eventTx || (tx === eventTx && pos >= eventPos)) return;
-      }
-      await sleep(10);
-    }
-  }
+  const projectedThrough = (event: RecordedEvent) => waitForCheckpointPast(client, SESSIONS_SUBSCRIPTION, event);
 
   async function rows(): Promise<Map<string, Row>> {
     const { rows: found } = await client.query<Row>('SELECT *, input_tokens::text AS input_tokens, output_tokens::text AS output_tokens, last_position::text AS last_position FROM rm_sessions');
