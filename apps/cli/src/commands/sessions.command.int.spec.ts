@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type RecordedEvent } from '#contracts';
@@ -25,6 +26,7 @@ describe('clawgate sessions list and show', () => {
   let aliceTool: TestToolCall;
   let bobTool: TestToolCall;
   let aliceReply: RecordedEvent;
+  let lastEvent: RecordedEvent;
 
   before(async () => {
     database = await createTestDatabase('clisessions');
@@ -44,6 +46,7 @@ describe('clawgate sessions list and show', () => {
     bobTool = bobCall.toolCalls[0]!;
     await writer.requestAndDecide(bob, 1, bobTool);
     const failed = await writer.fail(bob, 'model', 'provider intranet: connection refused', 'Sorry, the model cannot be reached.');
+    lastEvent = failed;
     await store.close();
 
     const projector = await startProjector({ databaseUrl: database.url, logger: false, pollIntervalMs: 20 });
@@ -151,5 +154,29 @@ describe('clawgate sessions list and show', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /sessions list failed: .*no_such_role/);
     for (const run of [unknown, malformed, badLimit, refused]) assert.ok(!`${run.stdout}${run.stderr}`.includes('S3CRET-pw'));
+  });
+
+  it('clawgate start projector rebuilds the read model after its rows and checkpoint are reset, and stops on SIGTERM', bounded, async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM rm_sessions');
+      await client.query('DELETE FROM es_checkpoints WHERE subscription = $1', [SESSIONS_SUBSCRIPTION]);
+      await client.query('COMMIT');
+      assert.equal(clawgate(['sessions', 'list', '--database-url', database.url]).stdout.trim(), 'no sessions');
+
+      const projector = spawn(process.execPath, [cliEntry, 'start', 'projector'], { env: { PATH: process.env.PATH, DATABASE_URL: database.url }, stdio: 'ignore' });
+      const exited = once(projector, 'exit');
+      await waitForCheckpointPast(client, SESSIONS_SUBSCRIPTION, lastEvent);
+      projector.kill('SIGTERM');
+      const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      // Nest closes the application, then lets the signal end the process.
+      assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
+    } finally {
+      await client.end();
+    }
+    const run = clawgate(['sessions', 'list', '--json', '--database-url', database.url]);
+    assert.deepEqual(run.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { sessionKey: string; messages: number }).sessionKey), [BOB, ALICE]);
   });
 });

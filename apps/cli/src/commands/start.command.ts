@@ -2,7 +2,7 @@ import { type Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig } from '#config';
 import { EXIT } from '../exit-codes.js';
 
-const SERVICES = ['authz'] as const;
+const SERVICES = ['authz', 'projector'] as const;
 
 export function registerStartCommand(program: Command): void {
   program
@@ -14,6 +14,12 @@ export function registerStartCommand(program: Command): void {
       if (!(SERVICES as readonly string[]).includes(service)) {
         console.error(`unknown service "${service}": choose one of ${SERVICES.join(', ')}`);
         process.exitCode = EXIT.badInput;
+        return;
+      }
+      if (service === 'projector') {
+        // The projector reads only the event store: it needs no configuration file.
+        const { startProjector } = await import('../../../projector/src/start-projector.js');
+        await startProjector({ databaseUrl: process.env.DATABASE_URL });
         return;
       }
       let config;
