@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EVENT_TYPES, type RecordedEvent } from '#contracts';
+import { buildTranscript, OUTPUT_EXCERPT_CHARS, renderTranscript, toolCallIdsOf } from './session-transcript.js';
+
+let version = 0;
+function recorded(type: string, data: object, streamId = 'session:default:telegram:42'): RecordedEvent {
+  version += 1;
+  return {
+    eventId: `00000000-0000-4000-8000-${String(version).padStart(12, '0')}`,
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: { correlationId: 'm1', causationId: 'm1', actor: { kind: 'service', id: 'agent:default' }, service: 'agent' },
+    streamId,
+    streamVersion: version,
+    globalPosition: String(version),
+    transactionId: String(version),
+    recordedAt: new Date(Date.UTC(2026, 10, 24, 10, 0, version)),
+    prevHash: null,
+    hash: 'h',
+  };
+}
+
+const llmCall = (toolCalls: { toolCallId: string; name: string; arguments: string }[]) =>
+  recorded(EVENT_TYPES.LlmCallCompleted, {
+    messageId: 'm1',
+    iteration: 1,
+    provider: 'intranet',
+    model: 'llama3.1',
+    inputTokens: 10,
+    outputTokens: 5,
+    latencyMs: 12.5,
+    attempts: 1,
+    finishReason: 'tool_calls',
+    content: null,
+    toolCalls: toolCalls.map((call, index) => ({ ...call, modelToolCallId: `call_${index}` })),
+  });
+
+describe('session transcript', () => {
+  it('given a tool call the sandbox could not run, shows the decision and the failure', () => {
+    const session = [llmCall([{ toolCallId: 't1', name: 'Read', arguments: '{"file_path":"/etc/shadow"}' }])];
+    assert.deepEqual(toolCallIdsOf(session), ['t1']);
+    const toolStream = [
+      recorded(EVENT_TYPES.ToolCallRequested, { toolCallId: 't1', tool: 'Read', input: { file_path: '/etc/shadow' } }, 'toolcall:t1'),
+      recorded(EVENT_TYPES.ToolCallAuthorized, { toolCallId: 't1', rule: 'Read', reason: 'allowed by Read' }, 'toolcall:t1'),
+      recorded(EVENT_TYPES.ToolCallFailed, { toolCallId: 't1', code: 'PATH_DENIED', error: 'resolves to a denied path' }, 'toolcall:t1'),
+    ];
+    const lines = renderTranscript(buildTranscript(session, new Map([['t1', toolStream]])));
+    assert.deepEqual(lines.slice(1).map((line) => line.trim()), [
+      'tool call t1: Read {"file_path":"/etc/shadow"}',
+      'allowed (rule Read): allowed by Read',
+      'failed: PATH_DENIED: resolves to a denied path',
+    ]);
+  });
+
+  it('given a tool call without a recorded decision, says so; a denial without a rule says no rule matched', () => {
+    const session = [llmCall([{ toolCallId: 't2', name: 'Bash', arguments: 'not json' }, { toolCallId: 't3', name: 'Write', arguments: '{}' }])];
+    const denied = [recorded(EVENT_TYPES.ToolCallDenied, { toolCallId: 't3', rule: null, reason: 'no allow rule matched' }, 'toolcall:t3')];
+    const lines = renderTranscript(buildTranscript(session, new Map([['t3', denied]]))).map((line) => line.trim());
+    assert.deepEqual(lines.slice(1), ['tool call t2: Bash "not json"', 'no decision recorded', 'tool call t3: Write {}', 'denied (no rule matched): no allow rule matched']);
+  });
+
+  it('cuts long output to an excerpt with its size, and never passes control characters to the terminal', () => {
+    const stdout = 'x'.repeat(OUTPUT_EXCERPT_CHARS + 100);
+    const session = [recorded(EVENT_TYPES.MessageReceived, { messageId: 'm1', channel: 'telegram', account: 'default', user: { id: '42' }, text: 'hi \u001b[2Jthere' }), llmCall([{ toolCallId: 't4', name: 'Bash', arguments: '{"command":"yes"}' }])];
+    const executed = [
+      recorded(EVENT_TYPES.ToolCallAuthorized, { toolCallId: 't4', rule: 'Bash', reason: 'ok' }, 'toolcall:t4'),
+      recorded(
+        EVENT_TYPES.ToolCallExecuted,
+        { toolCallId: 't4', exitCode: 137, stdout: stdout.slice(0, 1000), stderr: '', stdoutLength: stdout.length, stderrLength: 0, truncated: false, timedOut: true, oomKilled: false, durationMs: 30_000 },
+        'toolcall:t4',
+      ),
+    ];
+    const lines = renderTranscript(buildTranscript(session, new Map([['t4', executed]])));
+    assert.match(lines[0]!, /message from 42 \(telegram\/default\): hi \ufffd\[2Jthere$/);
+    const rest = lines.slice(2).map((line) => line.trim());
+    assert.deepEqual(rest.slice(2), [
+      'executed: exit code 137, 30000 ms (timed out)',
+      `stdout (${stdout.length} chars, first ${OUTPUT_EXCERPT_CHARS} shown):`,
+      `| ${'x'.repeat(OUTPUT_EXCERPT_CHARS)}`,
+    ]);
+  });
+});
