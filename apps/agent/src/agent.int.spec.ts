@@ -208,7 +208,7 @@ describe('agent service with authz, over NATS JetStream and PostgreSQL, against 
     assert.ok(lastOfFirst < firstOfSecondRun, `runs interleaved: ${types.join(', ')}`);
     const secondRequest = llm.requests.find((r) => r.body.messages.some((m) => m.content === 'second question'))!;
     const truncated = events.find((e) => e.type === EVENT_TYPES.ContextTruncated);
-    assert.ok(truncated, 'the dropped first turn is recorded');
+    assert.ok(truncated, `the dropped first turn is recorded: ${types.join(', ')}`);
     assert.deepEqual(secondRequest.body.messages.map((m) => m.content), ['You are the team assistant.', 'second question']);
   });
 });

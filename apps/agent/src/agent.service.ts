@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Bus, type Consumption } from '#bus';
 import { RunRequestSchema } from '#contracts';
-import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_ONLY } from './agent.tokens.js';
-import { RunAgentUseCase } from './run/run-agent.usecase.js';
+import { type ResolvedConfig } from '#config';
+import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY, AGENT_SETTINGS } from './agent.tokens.js';
+import { probeProviders } from './llm/llm-client.js';
+import { type AgentSettings, RunAgentUseCase } from './run/run-agent.usecase.js';
 import { KeyedSerialQueue } from './run/session-queue.js';
 
 export const RUNS_DURABLE = 'agent-runs';
@@ -20,6 +22,8 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(AGENT_BUS) private readonly bus: Bus,
+    @Inject(AGENT_CONFIG) private readonly config: ResolvedConfig,
+    @Inject(AGENT_SETTINGS) private readonly settings: AgentSettings,
     @Inject(AGENT_CONCURRENCY) private readonly concurrency: number,
     @Inject(AGENT_ONLY) private readonly only: string | null,
     private readonly runAgent: RunAgentUseCase,
@@ -35,8 +39,9 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
       filterSubject: this.only ? this.bus.subjects.run(this.only) : this.bus.subjects.stream('run').subject,
       schema: RunRequestSchema,
       concurrency: this.concurrency,
-      // A model call with tools can take minutes; the message stays ours meanwhile.
-      ackWaitMs: 15 * 60_000,
+      // The bus tells JetStream the run is in progress every ackWait/2, so a long run keeps its message while a
+      // crashed agent's run is redelivered after ackWait.
+      ackWaitMs: this.settings.runAckWaitMs,
       handler: (run, context) => this.sessions.run(run.sessionKey, () => this.runAgent.execute(run, context)),
       onInvalid: (invalid) => {
         this.logger.error(`invalid run request on ${invalid.context.subject} (#${invalid.context.streamSeq}): ${invalid.reason}: ${invalid.detail}`);
@@ -47,6 +52,7 @@ export class AgentService implements OnApplicationBootstrap, OnApplicationShutdo
       },
     });
     this.logger.log(`agent ready: consuming ${this.runs.stream}/${durable}`);
+    void probeProviders(this.config.providers).then((problems) => problems.forEach((problem) => this.logger.warn(problem)));
   }
 
   async onApplicationShutdown(): Promise<void> {

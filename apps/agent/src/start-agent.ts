@@ -4,11 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { AgentModule, type AgentModuleOptions } from './agent.module.js';
 
 /** Starts the agent service; resolves once it consumes runs. */
-export async function startAgent(options: AgentModuleOptions & { logger?: boolean }): Promise<INestApplicationContext> {
+export async function startAgent(options: AgentModuleOptions & { logger?: boolean; shutdownHooks?: boolean }): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AgentModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,
   });
-  app.enableShutdownHooks();
+  // Off when several services share a process: `clawgate start all` stops them together.
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   return app;
 }

@@ -4,11 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { AuthzModule, type AuthzModuleOptions } from './authz.module.js';
 
 /** Starts the authz service; resolves once it consumes inbound messages and answers tool-call requests. */
-export async function startAuthz(options: AuthzModuleOptions & { logger?: boolean }): Promise<INestApplicationContext> {
+export async function startAuthz(options: AuthzModuleOptions & { logger?: boolean; shutdownHooks?: boolean }): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AuthzModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,
   });
-  app.enableShutdownHooks();
+  // Off when several services share a process: `clawgate start all` stops them together.
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   return app;
 }

@@ -4,6 +4,7 @@ import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
+import { registerSandboxCommand } from './commands/sandbox.command.js';
 import { registerSessionsCommand } from './commands/sessions.command.js';
 import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +21,7 @@ registerConfigCommand(program);
 registerMigrateCommand(program);
 registerAuditCommand(program);
 registerPolicyCommand(program);
+registerSandboxCommand(program);
 registerSessionsCommand(program);
 registerStartCommand(program);
 

@@ -12,4 +12,4 @@ export {
   type ResolvedConfig,
   type ResolvedProvider,
 } from './resolved-config.js';
-export { SANDBOX_DEFAULTS, parseMemorySize, sensitiveMountReason, type SandboxMount, type SandboxSettings } from './sandbox-settings.js';
+export { SANDBOX_DEFAULTS, parseMemorySize, rootUserReason, sensitiveMountReason, type SandboxMount, type SandboxSettings } from './sandbox-settings.js';

@@ -149,6 +149,16 @@ describe('files Clawgate must refuse', () => {
       expected: 'agents.alice.sandbox.docker.mounts[0].host: is refused: paths containing ".ssh" may not be mounted (credentials or the container engine)',
     },
     {
+      name: 'a sandbox user that is root',
+      text: '{ agents: { defaults: { sandbox: { type: "docker", docker: { image: "x", user: "0:1000" } } } } }',
+      expected: 'agents.defaults.sandbox.docker.user: is refused: uid 0 is root, and the sandbox never runs as root',
+    },
+    {
+      name: 'a sandbox user in root\'s group',
+      text: '{ agents: { defaults: { sandbox: { type: "docker", docker: { image: "x", user: "1000:0" } } } } }',
+      expected: 'agents.defaults.sandbox.docker.user: is refused: gid 0 is root\'s group, and the sandbox never runs with it',
+    },
+    {
       name: 'a defaultProvider that names no provider',
       text: `${provider('')}, defaultProvider: "olama-internal" }`,
       expected: 'defaultProvider: names provider "olama-internal", which is not configured (did you mean "ollama-internal"?)',

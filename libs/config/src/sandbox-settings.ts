@@ -75,6 +75,14 @@ export function sensitiveMountReason(hostPath: string): string | undefined {
   return undefined;
 }
 
+/** Why a `uid[:gid]` is refused: the sandbox never runs as root, nor in root's group. */
+export function rootUserReason(user: string): string | undefined {
+  const [uid, gid] = user.split(':');
+  if (Number(uid) === 0) return 'is refused: uid 0 is root, and the sandbox never runs as root';
+  if (gid !== undefined && Number(gid) === 0) return 'is refused: gid 0 is root\'s group, and the sandbox never runs with it';
+  return undefined;
+}
+
 /** The base layer's sandbox with the agent's on top: the agent's keys win, `mounts` is replaced whole. */
 export function resolveSandbox(
   base: RawSandbox | undefined,
@@ -104,6 +112,9 @@ export function resolveSandbox(
   }
   const pidsLimit = docker.resources.pids ?? SANDBOX_DEFAULTS.pidsLimit;
   if (pidsLimit <= 0) problems.push({ path: `${pathPrefix}.docker.resources.pids`, message: 'must be a positive number' });
+  const user = docker.user ?? SANDBOX_DEFAULTS.user;
+  const rootReason = rootUserReason(user);
+  if (rootReason) problems.push({ path: `${pathPrefix}.docker.user`, message: rootReason });
   const mounts = (docker.mounts ?? []).map((mount, index) => {
     const reason = sensitiveMountReason(mount.host);
     if (reason) problems.push({ path: `${pathPrefix}.docker.mounts[${index}].host`, message: `is refused: ${reason}` });
@@ -118,7 +129,7 @@ export function resolveSandbox(
     setupCommand: docker.setupCommand,
     network: docker.network ?? SANDBOX_DEFAULTS.network,
     readonlyRootfs: docker.readonlyRootfs ?? SANDBOX_DEFAULTS.readonlyRootfs,
-    user: docker.user ?? SANDBOX_DEFAULTS.user,
+    user,
     memoryBytes,
     nanoCpus,
     pidsLimit,

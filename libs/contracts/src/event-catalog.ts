@@ -126,6 +126,8 @@ export const OutboundReplySchema = z.strictObject({
   text: z.string(),
   kind: z.enum(['answer', 'rejection', 'error']),
   correlationId: z.string().min(1),
+  /** The session the reply belongs to (`agent:<agentId>:<channel>:<peer>`); absent for a rejection, which has none. */
+  sessionKey: z.string().min(1).optional(),
 });
 export type OutboundReply = z.infer<typeof OutboundReplySchema>;
 

@@ -12,6 +12,16 @@ export {
 } from './subjects.js';
 export * from './agent-events.js';
 export {
+  DELIVERY_EVENT_TYPES,
+  DeliveryRouteSchema,
+  ReplyDeliveredSchema,
+  ReplyDeliveryFailedSchema,
+  ReplyDeliveryFailureReasonSchema,
+  type DeliveryRoute,
+  type ReplyDelivered,
+  type ReplyDeliveryFailed,
+} from './channel-delivery.js';
+export {
   BashInputSchema,
   EditInputSchema,
   GlobInputSchema,

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type ResolvedProvider } from '#config';
 import { ScriptedLlm } from '#testing';
-import { chooseModel, LlmCallError, LlmClient, ModelChoiceError } from './llm-client.js';
+import { chooseModel, LlmCallError, LlmClient, ModelChoiceError, probeProviders } from './llm-client.js';
 
 const API_KEY = 'sk-test-very-secret-0123456789';
 const fastRetry = { 'retry-after-ms': '1' };
@@ -120,5 +120,18 @@ describe('chooseModel', () => {
 
   it('refuses a provider that is not configured', () => {
     assert.throws(() => chooseModel(config, { id: 'x', provider: 'nope', model: undefined }), ModelChoiceError);
+  });
+});
+
+describe('probeProviders', () => {
+  it('names each provider that cannot be reached, with its baseUrl and what to do, and passes the ones that answer', async () => {
+    const llm = await ScriptedLlm.start();
+    try {
+      const deadUrl = `http://127.0.0.1:${await closedPort()}/v1`;
+      const problems = await probeProviders([provider(llm.baseUrl, { name: 'up' }), provider(deadUrl, { name: 'down' })]);
+      assert.deepEqual(problems, [`provider "down" at ${deadUrl} cannot be reached: check that the server is running and that providers[].baseUrl is right`]);
+    } finally {
+      await llm.close();
+    }
   });
 });

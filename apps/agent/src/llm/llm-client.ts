@@ -142,3 +142,35 @@ export class LlmClient {
     return error;
   }
 }
+
+/**
+ * Asks every configured provider for its model list (one attempt, short timeout) and returns one line per
+ * provider that does not answer, with its baseUrl and what to check. Start-up reports these and goes on:
+ * the provider may come up later, and until then runs end in `RunFailed` with a notice to the user.
+ */
+export async function probeProviders(providers: readonly ResolvedProvider[], timeoutMs = 3_000): Promise<string[]> {
+  const problems = await Promise.all(
+    providers.map(async (provider) => {
+      const client = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey ?? 'none', maxRetries: 0, timeout: timeoutMs });
+      try {
+        await client.models.list();
+        return undefined;
+      } catch (error) {
+        if (error instanceof APIError && error.status !== undefined && error.status < 500 && error.status !== 401 && error.status !== 403) {
+          return undefined; // It answered; some servers simply have no model list.
+        }
+        const why =
+          error instanceof APIConnectionTimeoutError
+            ? `did not answer within ${timeoutMs} ms`
+            : error instanceof APIConnectionError
+              ? 'cannot be reached'
+              : error instanceof APIError
+                ? `answered HTTP ${error.status ?? '?'}`
+                : 'failed';
+        const hint = error instanceof APIError && (error.status === 401 || error.status === 403) ? 'check providers[].apiKey' : 'check that the server is running and that providers[].baseUrl is right';
+        return `provider "${provider.name}" at ${provider.baseUrl} ${why}: ${hint}`;
+      }
+    }),
+  );
+  return problems.filter((p): p is string => p !== undefined);
+}

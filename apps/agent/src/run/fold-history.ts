@@ -27,20 +27,25 @@ export class CurrentMessageMissingError extends Error {
  * runs is not replayed — its results live in the replies and in the tool-call streams.
  */
 export function foldHistory(events: readonly { type: string; data: unknown }[], currentMessageId: string, budgetChars: number): FoldedHistory {
-  const earlier: Turn[] = [];
+  // A message that arrived while the previous one was being answered sits before that answer in the stream:
+  // pair each earlier message with its reply by message id, wherever the reply landed.
+  const asked: MessageReceived[] = [];
+  const replies = new Map<string, string>();
   let current: MessageReceived | undefined;
   for (const event of events) {
     if (event.type === EVENT_TYPES.MessageReceived) {
       const received = event.data as MessageReceived;
-      if (received.messageId === currentMessageId) {
-        current = received;
-        break;
-      }
-      earlier.push({ role: 'user', content: received.text });
+      if (received.messageId === currentMessageId) current = received;
+      else if (!current) asked.push(received);
     } else if (event.type === EVENT_TYPES.ReplyProduced) {
-      earlier.push({ role: 'assistant', content: (event.data as ReplyProduced).text });
+      const reply = event.data as ReplyProduced;
+      replies.set(reply.messageId, reply.text);
     }
   }
+  const earlier: Turn[] = asked.flatMap((received) => {
+    const reply = replies.get(received.messageId);
+    return reply === undefined ? [{ role: 'user' as const, content: received.text }] : [{ role: 'user' as const, content: received.text }, { role: 'assistant' as const, content: reply }];
+  });
   if (!current) throw new CurrentMessageMissingError(currentMessageId);
 
   let remaining = budgetChars - current.text.length;

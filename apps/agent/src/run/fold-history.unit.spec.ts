@@ -47,6 +47,11 @@ describe('foldHistory', () => {
     assert.deepEqual(folded.turns, [{ role: 'user', content: 'and now?' }]);
   });
 
+  it('pairs an earlier message with its reply even when the reply was recorded after the current message arrived', () => {
+    const interleaved = [received('m1', 'first'), authorized('m1'), received('m2', 'second'), authorized('m2'), reply('m1', 'answer one')];
+    assert.deepEqual(foldHistory(interleaved, 'm2', 10_000).turns.map((t) => t.content), ['first', 'answer one', 'second']);
+  });
+
   it('refuses a message that is not in the stream', () => {
     assert.throws(() => foldHistory(session, 'nope', 100), CurrentMessageMissingError);
   });

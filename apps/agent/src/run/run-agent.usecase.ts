@@ -36,9 +36,11 @@ export interface AgentSettings {
   /** Per attempt of the authz and sandbox hops. */
   authzTimeoutMs: number;
   sandboxTimeoutMs: number;
+  /** How long JetStream waits for a sign of life before redelivering a run (a crashed agent's work). */
+  runAckWaitMs: number;
 }
 
-export const AGENT_DEFAULTS: AgentSettings = { historyBudgetChars: 24_000, authzTimeoutMs: 5_000, sandboxTimeoutMs: 660_000 };
+export const AGENT_DEFAULTS: AgentSettings = { historyBudgetChars: 24_000, authzTimeoutMs: 5_000, sandboxTimeoutMs: 660_000, runAckWaitMs: 30_000 };
 
 /** LLM clients by provider/model, created on first use. */
 export type LlmClients = Map<string, LlmClient>;
@@ -295,6 +297,7 @@ export class RunAgentUseCase {
       text: answered ? (outcome.data as ReplyProduced).text : (outcome.data as RunFailed).userNotice,
       kind: answered ? 'answer' : 'error',
       correlationId: run.correlationId,
+      sessionKey: run.sessionKey,
     };
     await this.bus.publish(this.bus.subjects.outbound(message.channel, message.account), reply, {
       msgId: reply.replyId,

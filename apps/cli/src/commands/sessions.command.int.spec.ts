@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type RecordedEvent } from '#contracts';
@@ -166,13 +169,17 @@ describe('clawgate sessions list and show', () => {
       await client.query('COMMIT');
       assert.equal(clawgate(['sessions', 'list', '--database-url', database.url]).stdout.trim(), 'no sessions');
 
-      const projector = spawn(process.execPath, [cliEntry, 'start', 'projector'], { env: { PATH: process.env.PATH, DATABASE_URL: database.url }, stdio: 'ignore' });
+      const config = path.join(await mkdtemp(path.join(tmpdir(), 'clawgate-sessions-')), 'clawgate.json5');
+      await writeFile(config, '{ channels: { telegram: { botToken: "t", allowedUsers: [100] } } }');
+      const projector = spawn(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
+        env: { PATH: process.env.PATH, DATABASE_URL: database.url },
+        stdio: 'ignore',
+      });
       const exited = once(projector, 'exit');
       await waitForCheckpointPast(client, SESSIONS_SUBSCRIPTION, lastEvent);
       projector.kill('SIGTERM');
       const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
-      // Nest closes the application, then lets the signal end the process.
-      assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
+      assert.deepEqual([code, signal], [0, null]);
     } finally {
       await client.end();
     }

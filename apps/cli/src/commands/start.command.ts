@@ -1,28 +1,67 @@
 import { type Command } from 'commander';
-import { ConfigError, formatProblems, loadConfig } from '#config';
+import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
 import { EXIT } from '../exit-codes.js';
 
-const SERVICES = ['authz', 'projector'] as const;
+interface Running {
+  close(): Promise<unknown>;
+  /** A line for the operator once it runs (e.g. the WebChat address). */
+  banner?: string;
+}
+
+interface StartContext {
+  config: ResolvedConfig;
+  databaseUrl: string | undefined;
+  natsUrl: string | undefined;
+  subjectPrefix: string | undefined;
+  agentId: string | undefined;
+}
+
+/**
+ * Every service, in start order: the consumers of a flow come up before its producers, so nothing waits on a
+ * service that is not there yet. Each is loaded only when started, so other commands never pay for Nest.
+ */
+const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
+  // Reads only the event store and catches up from its checkpoint: nothing waits for it.
+  projector: async (c) => {
+    const { startProjector } = await import('../../../projector/src/start-projector.js');
+    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false });
+  },
+  authz: async (c) => {
+    const { startAuthz } = await import('../../../authz/src/start-authz.js');
+    return startAuthz({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+  },
+  sandbox: async (c) => {
+    const { startSandbox } = await import('../../../sandbox/src/start-sandbox.js');
+    return startSandbox({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+  },
+  agent: async (c) => {
+    const { startAgent } = await import('../../../agent/src/start-agent.js');
+    return startAgent({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, agentId: c.agentId, shutdownHooks: false });
+  },
+  gateway: async (c) => {
+    const { startGateway, gatewayUrl } = await import('../../../gateway/src/start-gateway.js');
+    const app = await startGateway({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+    return { close: () => app.close(), banner: `WebChat at ${gatewayUrl(app)}/` };
+  },
+};
+
+const ALL = 'all';
 
 export function registerStartCommand(program: Command): void {
+  const names = Object.keys(SERVICES);
   program
     .command('start')
-    .description(`run one service in the foreground (${SERVICES.join(', ')}); SIGINT/SIGTERM stop it cleanly`)
-    .argument('<service>', `the service: ${SERVICES.join(', ')}`)
+    .description(`run services in the foreground: ${names.join(', ')}, or ${ALL} (migrations first); SIGINT/SIGTERM stop them cleanly`)
+    .argument('[service]', `${names.join(', ')} or ${ALL}`, ALL)
     .option('--config <file>', 'configuration file (default: $CLAWGATE_CONFIG)')
-    .action(async (service: string, options: { config?: string }) => {
-      if (!(SERVICES as readonly string[]).includes(service)) {
-        console.error(`unknown service "${service}": choose one of ${SERVICES.join(', ')}`);
-        process.exitCode = EXIT.badInput;
-        return;
+    .option('--agent <id>', 'agent service only: serve this one agent (a worker per employee)')
+    .option('--no-migrate', `with ${ALL}: do not apply migrations first`)
+    .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
+      if (service !== ALL && !(service in SERVICES)) {
+        return badInput(`unknown service "${service}": choose one of ${[...names, ALL].join(', ')}`);
       }
-      if (service === 'projector') {
-        // The projector reads only the event store: it needs no configuration file.
-        const { startProjector } = await import('../../../projector/src/start-projector.js');
-        await startProjector({ databaseUrl: process.env.DATABASE_URL });
-        return;
-      }
-      let config;
+      if (options.agent !== undefined && service !== 'agent') return badInput('--agent applies to the agent service only');
+      let config: ResolvedConfig;
       try {
         config = loadConfig({ file: options.config });
       } catch (error) {
@@ -31,8 +70,48 @@ export function registerStartCommand(program: Command): void {
         process.exitCode = EXIT.badInput;
         return;
       }
-      // Loaded only here: the other commands should not pay for Nest and the service's dependencies.
-      const { startAuthz } = await import('../../../authz/src/start-authz.js');
-      await startAuthz({ config, databaseUrl: process.env.DATABASE_URL, natsUrl: process.env.NATS_URL, subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX });
+      if (options.agent !== undefined && ![config.baseAgent, ...config.agents].some((a) => a?.id === options.agent)) {
+        return badInput(`--agent ${options.agent}: no such agent in ${config.source}`);
+      }
+      const context: StartContext = {
+        config,
+        databaseUrl: process.env.DATABASE_URL,
+        natsUrl: process.env.NATS_URL,
+        subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX,
+        agentId: options.agent,
+      };
+
+      const { startTelemetry } = await import('#telemetry');
+      const telemetry = startTelemetry(service === ALL ? 'clawgate' : `clawgate-${service}`);
+      if (service === ALL && options.migrate) {
+        const { runMigrations, databaseUrlFromEnv, redactDatabaseUrl } = await import('#event-store');
+        const url = context.databaseUrl ?? databaseUrlFromEnv();
+        const report = await runMigrations(url);
+        console.log(`migrations: ${report.applied.length === 0 ? 'up to date' : `applied ${report.applied.join(', ')}`} (${redactDatabaseUrl(url)})`);
+      }
+
+      const running: Running[] = [];
+      const stop = async (exitCode: number) => {
+        for (const item of running.reverse()) await item.close().catch((error: unknown) => console.error(`while stopping: ${String(error)}`));
+        await telemetry.shutdown();
+        process.exit(exitCode);
+      };
+      process.once('SIGINT', () => void stop(EXIT.ok));
+      process.once('SIGTERM', () => void stop(EXIT.ok));
+      try {
+        for (const name of service === ALL ? names : [service]) {
+          const started = await SERVICES[name]!(context);
+          running.push(started);
+          console.log(`${name}: running${started.banner ? ` — ${started.banner}` : ''}`);
+        }
+      } catch (error) {
+        console.error(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+        await stop(EXIT.failed);
+      }
     });
+}
+
+function badInput(message: string): void {
+  console.error(`start: ${message}`);
+  process.exitCode = EXIT.badInput;
 }
