@@ -22,19 +22,22 @@ export interface ToolCallDecisionEntry {
   reason: string;
 }
 
+/** What ran: exit code, flags, and the output cut to an excerpt (with the recorded sizes). */
+export interface ToolRunEntry {
+  exitCode: number | null;
+  timedOut: boolean;
+  oomKilled: boolean;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  stdoutLength: number;
+  stderrLength: number;
+}
+
 export type ToolCallExecutionEntry =
-  | {
-      status: 'executed';
-      exitCode: number | null;
-      timedOut: boolean;
-      oomKilled: boolean;
-      durationMs: number;
-      stdout: string;
-      stderr: string;
-      stdoutLength: number;
-      stderrLength: number;
-    }
-  | { status: 'failed'; code: string; error: string };
+  | ({ status: 'executed' } & ToolRunEntry)
+  /** `run`: what ran before it failed (a failing setup command), null when nothing ran. */
+  | { status: 'failed'; code: string; error: string; run: ToolRunEntry | null };
 
 export interface ToolCallEntry {
   toolCallId: string;
@@ -129,24 +132,27 @@ function toolCallEntry(call: LlmCallCompleted['toolCalls'][number], stream: Reco
       const data = event.data as ToolCallDecided;
       entry.decision = { outcome: event.type === EVENT_TYPES.ToolCallAuthorized ? 'allowed' : 'denied', rule: data.rule, reason: data.reason };
     } else if (event.type === EVENT_TYPES.ToolCallExecuted) {
-      const data = event.data as ToolOutcome;
-      entry.execution = {
-        status: 'executed',
-        exitCode: data.exitCode,
-        timedOut: data.timedOut,
-        oomKilled: data.oomKilled,
-        durationMs: data.durationMs,
-        stdout: excerpt(data.stdout),
-        stderr: excerpt(data.stderr),
-        stdoutLength: data.stdoutLength,
-        stderrLength: data.stderrLength,
-      };
+      entry.execution = { status: 'executed', ...toolRun(event.data as ToolOutcome) };
     } else if (event.type === EVENT_TYPES.ToolCallFailed) {
-      const data = event.data as { code?: string; error?: string };
-      entry.execution = { status: 'failed', code: data.code ?? 'FAILED', error: data.error ?? '' };
+      // The sandbox's ToolCallFailed data: code, error, and the outcome of what ran before it failed, if anything.
+      const data = event.data as { code: string; error: string; outcome?: ToolOutcome | null };
+      entry.execution = { status: 'failed', code: data.code, error: data.error, run: data.outcome ? toolRun(data.outcome) : null };
     }
   }
   return entry;
+}
+
+function toolRun(outcome: ToolOutcome): ToolRunEntry {
+  return {
+    exitCode: outcome.exitCode,
+    timedOut: outcome.timedOut,
+    oomKilled: outcome.oomKilled,
+    durationMs: outcome.durationMs,
+    stdout: excerpt(outcome.stdout),
+    stderr: excerpt(outcome.stderr),
+    stdoutLength: outcome.stdoutLength,
+    stderrLength: outcome.stderrLength,
+  };
 }
 
 function excerpt(text: string): string {
@@ -225,11 +231,16 @@ function renderToolCall(call: ToolCallEntry, under: (depth: number, text: string
   }
   if (execution.status === 'failed') {
     under(2, `failed: ${execution.code}: ${execution.error}`);
+    if (execution.run) renderRun('ran before failing', execution.run, under);
     return;
   }
-  const flags = [execution.timedOut && 'timed out', execution.oomKilled && 'killed: out of memory'].filter(Boolean);
-  under(2, `executed: exit code ${execution.exitCode ?? 'none'}, ${execution.durationMs} ms${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`);
-  for (const [name, text, length] of [['stdout', execution.stdout, execution.stdoutLength], ['stderr', execution.stderr, execution.stderrLength]] as const) {
+  renderRun('executed', execution, under);
+}
+
+function renderRun(label: string, run: ToolRunEntry, under: (depth: number, text: string) => void): void {
+  const flags = [run.timedOut && 'timed out', run.oomKilled && 'killed: out of memory'].filter(Boolean);
+  under(2, `${label}: exit code ${run.exitCode ?? 'none'}, ${run.durationMs} ms${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`);
+  for (const [name, text, length] of [['stdout', run.stdout, run.stdoutLength], ['stderr', run.stderr, run.stderrLength]] as const) {
     if (length === 0) continue;
     const shown = text.length < length ? `, first ${text.length} shown` : '';
     under(2, `${name} (${length} chars${shown}):`);

@@ -44,13 +44,26 @@ describe('session transcript', () => {
     const toolStream = [
       recorded(EVENT_TYPES.ToolCallRequested, { toolCallId: 't1', tool: 'Read', input: { file_path: '/etc/shadow' } }, 'toolcall:t1'),
       recorded(EVENT_TYPES.ToolCallAuthorized, { toolCallId: 't1', rule: 'Read', reason: 'allowed by Read' }, 'toolcall:t1'),
-      recorded(EVENT_TYPES.ToolCallFailed, { toolCallId: 't1', code: 'PATH_DENIED', error: 'resolves to a denied path' }, 'toolcall:t1'),
+      recorded(
+        EVENT_TYPES.ToolCallFailed,
+        {
+          toolCallId: 't1',
+          code: 'SETUP_FAILED',
+          error: 'the setup command failed',
+          containerId: 'c1',
+          outcome: { exitCode: 1, stdout: '', stderr: 'apt: not found\n', stdoutLength: 0, stderrLength: 15, truncated: false, timedOut: false, oomKilled: false, durationMs: 7 },
+        },
+        'toolcall:t1',
+      ),
     ];
     const lines = renderTranscript(buildTranscript(session, new Map([['t1', toolStream]])));
     assert.deepEqual(lines.slice(1).map((line) => line.trim()), [
       'tool call t1: Read {"file_path":"/etc/shadow"}',
       'allowed (rule Read): allowed by Read',
-      'failed: PATH_DENIED: resolves to a denied path',
+      'failed: SETUP_FAILED: the setup command failed',
+      'ran before failing: exit code 1, 7 ms',
+      'stderr (15 chars):',
+      '| apt: not found',
     ]);
   });
 

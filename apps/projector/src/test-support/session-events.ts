@@ -16,6 +16,7 @@ import { type EventStore } from '#event-store';
 import { createPolicyEngine, type PolicyEngine } from '#policy';
 import { decideInboundMessage } from '../../../authz/src/usecases/authorize-message/decide-message.js';
 import { decideToolCall } from '../../../authz/src/usecases/authorize-tool-call/decide-tool-call.js';
+import { inputSha256, resultEventId, type ToolCallExecutedData } from '../../../sandbox/src/usecases/execute-tool-call/tool-call-result.js';
 
 /** A run in progress: what the agent knows about the message it answers. */
 export interface TestRun {
@@ -134,16 +135,24 @@ export class SessionEventWriter {
     return appended.events.at(-1)!;
   }
 
-  /** sandbox: ToolCallExecuted, the outcome with the ids added. */
+  /** sandbox: ToolCallExecuted, the outcome with the call's identity and container added (as `toolCallResultEvent` does). */
   async executed(run: TestRun, toolCall: TestToolCall, outcome: ToolOutcome): Promise<RecordedEvent> {
     const appended = await this.store.append(
       StreamIds.toolCall(toolCall.toolCallId),
       [
         {
-          eventId: deterministicEventId(toolCall.toolCallId, 'executed'),
+          eventId: resultEventId(toolCall.toolCallId),
           type: EVENT_TYPES.ToolCallExecuted,
           schemaVersion: 1,
-          data: { toolCallId: toolCall.toolCallId, sessionKey: run.sessionKey, ...outcome },
+          data: {
+            toolCallId: toolCall.toolCallId,
+            sessionKey: run.sessionKey,
+            agentId: run.agentId,
+            tool: toolCall.name,
+            inputSha256: inputSha256(toolCall.input),
+            containerId: 'c0ffee',
+            ...outcome,
+          } satisfies ToolCallExecutedData,
           metadata: { correlationId: run.messageId, causationId: deterministicEventId(toolCall.toolCallId, 'decision'), actor: { kind: 'service', id: `agent:${run.agentId}` }, service: 'sandbox' },
         },
       ],
