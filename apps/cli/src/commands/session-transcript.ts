@@ -1,10 +1,13 @@
 import {
+  DELIVERY_EVENT_TYPES,
   EVENT_TYPES,
   type ContextTruncated,
   type LlmCallCompleted,
   type MessageAuthorized,
   type MessageReceived,
   type RecordedEvent,
+  type ReplyDelivered,
+  type ReplyDeliveryFailed,
   type ReplyProduced,
   type RunFailed,
   type ToolCallDecided,
@@ -67,6 +70,8 @@ export type TranscriptEntry =
       toolCalls: ToolCallEntry[];
     }
   | { kind: 'reply'; at: string; text: string }
+  | { kind: 'delivered'; at: string; routes: string[]; connections: number; attempts: number }
+  | { kind: 'delivery-failed'; at: string; reason: string; error: string; attempts: number }
   | { kind: 'run-failed'; at: string; stage: string; error: string; userNotice: string }
   | { kind: 'other'; at: string; type: string };
 
@@ -111,6 +116,14 @@ export function buildTranscript(sessionEvents: RecordedEvent[], toolCallStreams:
       }
       case EVENT_TYPES.ReplyProduced:
         return { kind: 'reply', at, text: (event.data as ReplyProduced).text };
+      case DELIVERY_EVENT_TYPES.ReplyDelivered: {
+        const data = event.data as ReplyDelivered;
+        return { kind: 'delivered', at, routes: data.routes, connections: data.connections, attempts: data.attempts };
+      }
+      case DELIVERY_EVENT_TYPES.ReplyDeliveryFailed: {
+        const data = event.data as ReplyDeliveryFailed;
+        return { kind: 'delivery-failed', at, reason: data.reason, error: data.error, attempts: data.attempts };
+      }
       case EVENT_TYPES.RunFailed: {
         const data = event.data as RunFailed;
         return { kind: 'run-failed', at, stage: data.stage, error: data.error, userNotice: data.userNotice };
@@ -194,6 +207,12 @@ export function renderTranscript(entries: TranscriptEntry[]): string[] {
         break;
       case 'reply':
         at(entry.at, `reply: ${entry.text}`);
+        break;
+      case 'delivered':
+        at(entry.at, `delivered via ${entry.routes.join(' and ')} (${entry.connections} connections, attempt ${entry.attempts})`);
+        break;
+      case 'delivery-failed':
+        at(entry.at, `delivery failed (${entry.reason}, ${entry.attempts} attempts): ${entry.error}`);
         break;
       case 'run-failed':
         at(entry.at, `run failed (stage ${entry.stage}): ${entry.error}`);

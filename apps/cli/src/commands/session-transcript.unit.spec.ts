@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EVENT_TYPES, type RecordedEvent } from '#contracts';
+import { DELIVERY_EVENT_TYPES, EVENT_TYPES, type RecordedEvent } from '#contracts';
 import { buildTranscript, OUTPUT_EXCERPT_CHARS, renderTranscript, toolCallIdsOf } from './session-transcript.js';
 
 let version = 0;
@@ -92,6 +92,19 @@ describe('session transcript', () => {
       'executed: exit code 137, 30000 ms (timed out)',
       `stdout (${stdout.length} chars, first ${OUTPUT_EXCERPT_CHARS} shown):`,
       `| ${'x'.repeat(OUTPUT_EXCERPT_CHARS)}`,
+    ]);
+  });
+
+  it('shows what became of the reply: delivered, or not', () => {
+    const session = [
+      recorded(EVENT_TYPES.ReplyProduced, { messageId: 'm1', replyId: 'r1', text: 'done', iterations: 1 }),
+      recorded(DELIVERY_EVENT_TYPES.ReplyDelivered, { replyId: 'r1', routes: ['websocket', 'http'], connections: 2, attempts: 1 }),
+      recorded(DELIVERY_EVENT_TYPES.ReplyDeliveryFailed, { replyId: 'r2', reason: 'recipient_not_connected', error: 'nobody connected', attempts: 3 }),
+    ];
+    assert.deepEqual(renderTranscript(buildTranscript(session, new Map())).map((line) => line.slice(26)), [
+      'reply: done',
+      'delivered via websocket and http (2 connections, attempt 1)',
+      'delivery failed (recipient_not_connected, 3 attempts): nobody connected',
     ]);
   });
 });
