@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DELIVERY_EVENT_TYPES } from './channel-delivery.js';
 import { ChannelNameSchema } from './messages.js';
 
 /**
@@ -90,6 +91,7 @@ export const EVENT_TYPES = {
   ContextTruncated: 'ContextTruncated',
   ReplyProduced: 'ReplyProduced',
   RunFailed: 'RunFailed',
+  ...DELIVERY_EVENT_TYPES,
 } as const;
 
 /** Stream ids say what they hold. */
