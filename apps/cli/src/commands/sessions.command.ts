@@ -152,7 +152,7 @@ function sessionJson(summary: SessionSummary) {
 const TABLE_HEADER = ['SESSION', 'AGENT', 'CHANNEL', 'USER', 'MESSAGES', 'TOKENS IN', 'TOKENS OUT', 'LAST ACTIVITY'];
 
 /** A table with a header, columns padded to their widest cell; numbers right-aligned. */
-export function sessionsTable(summaries: SessionSummary[]): string[] {
+function sessionsTable(summaries: SessionSummary[]): string[] {
   if (summaries.length === 0) return ['no sessions'];
   const rows = summaries.map((s) => [
     s.sessionKey,
