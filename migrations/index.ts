@@ -1,7 +1,8 @@
 import { EventStore1764000000000 } from './1764000000000-EventStore.js';
+import { SessionsReadModel1764100000000 } from './1764100000000-SessionsReadModel.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file added here. */
-export const MIGRATIONS = [EventStore1764000000000];
+export const MIGRATIONS = [EventStore1764000000000, SessionsReadModel1764100000000];
 
 /** The table in which TypeORM records which migrations ran. */
 export const MIGRATIONS_TABLE = 'clawgate_migrations';

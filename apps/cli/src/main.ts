@@ -5,6 +5,7 @@ import { registerConfigCommand } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
 import { registerSandboxCommand } from './commands/sandbox.command.js';
+import { registerSessionsCommand } from './commands/sessions.command.js';
 import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
 
@@ -21,6 +22,7 @@ registerMigrateCommand(program);
 registerAuditCommand(program);
 registerPolicyCommand(program);
 registerSandboxCommand(program);
+registerSessionsCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

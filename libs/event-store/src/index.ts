@@ -1,5 +1,5 @@
 export { canonicalJson, eventHash, type HashedEventFields } from './canonical-json.js';
-export { DEFAULT_DATABASE_URL, InvalidDatabaseUrlError, databaseUrlFromEnv, redactDatabaseUrl } from './database-url.js';
+export { DEFAULT_DATABASE_URL, InvalidDatabaseUrlError, databaseUrlFromEnv, parseDatabaseUrl, redactDatabaseUrl } from './database-url.js';
 export {
   EventIdConflictError,
   EventStoreClosedError,

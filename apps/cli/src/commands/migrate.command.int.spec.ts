@@ -29,6 +29,7 @@ describe('clawgate migrate', () => {
     assert.deepEqual(run.stdout.trim().split('\n'), [
       `database ${name} (postgres://postgres:***@127.0.0.1:5432/${name}): created`,
       'applied EventStore1764000000000',
+      'applied SessionsReadModel1764100000000',
     ]);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
   });

@@ -21,6 +21,11 @@ interface StartContext {
  * service that is not there yet. Each is loaded only when started, so other commands never pay for Nest.
  */
 const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
+  // Reads only the event store and catches up from its checkpoint: nothing waits for it.
+  projector: async (c) => {
+    const { startProjector } = await import('../../../projector/src/start-projector.js');
+    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false });
+  },
   authz: async (c) => {
     const { startAuthz } = await import('../../../authz/src/start-authz.js');
     return startAuthz({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
