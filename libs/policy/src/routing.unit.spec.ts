@@ -6,7 +6,7 @@ import { loadConfig, parseConfigText } from '#config';
 import { repoRoot } from '#testing';
 import { resolveAgentForMessage, sessionKeyFor } from './routing.js';
 
-const article = loadConfig({ file: path.join(repoRoot, 'clawgate.example.json5'), env: { CLAWGATE_GATEWAY_TOKEN: 'x'.repeat(40) } });
+const article = loadConfig({ file: path.join(repoRoot, 'clawgate.example.json5'), env: { CLAWGATE_GATEWAY_TOKEN: 'x'.repeat(40), CLAWGATE_WEBCHAT_TOKEN: 'w'.repeat(40) } });
 
 function dm(channel: MessageAddress['channel'], user: string, account = 'default'): MessageAddress {
   return { channel, account, chat: { id: user, type: 'direct' }, user: { id: user } };

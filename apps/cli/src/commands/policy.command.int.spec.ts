@@ -10,7 +10,7 @@ function clawgate(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [cliEntry, 'policy', 'check', '--config', example, ...args], {
     encoding: 'utf8',
     input,
-    env: { PATH: process.env.PATH, CLAWGATE_GATEWAY_TOKEN: 'x'.repeat(40) },
+    env: { PATH: process.env.PATH, CLAWGATE_GATEWAY_TOKEN: 'x'.repeat(40), CLAWGATE_WEBCHAT_TOKEN: 'w'.repeat(40) },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
