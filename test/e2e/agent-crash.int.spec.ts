@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { EVENT_TYPES, StreamIds } from '#contracts';
 import { postMessage } from '../../apps/gateway/src/test-support/gateway-test-kit.js';
-import { eventually, startPipeline, tokens, type Pipeline } from './support/pipeline.js';
+import { eventually } from '#testing';
+import { startPipeline, tokens, type Pipeline } from './support/pipeline.js';
 
 const agentProcess = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'agent-process.js');
 
@@ -46,7 +47,7 @@ describe('end to end: the agent is killed (SIGKILL) during the model call', () =
     const calls = pipeline.llm.requests.length;
     const pending = postMessage(pipeline.baseUrl, tokens.ann, JSON.stringify({ text: 'survive a crash', id: 'crash-1' }));
 
-    await eventually(() => (pipeline.llm.requests.length > calls ? true : undefined));
+    await eventually('the model call to hang', () => (pipeline.llm.requests.length > calls ? true : undefined));
     first.kill('SIGKILL');
     await once(first, 'exit');
     await startAgentProcess();
@@ -57,7 +58,7 @@ describe('end to end: the agent is killed (SIGKILL) during the model call', () =
     assert.deepEqual([reply.kind, reply.text], ['answer', 'answered after the restart']);
     assert.equal(pipeline.llm.requests.length, calls + 2, 'the model was asked again once, after the restart');
 
-    const session = await eventually(async () => {
+    const session = await eventually('the delivery to be recorded', async () => {
       const events = (await pipeline.store.readStream(StreamIds.session('agent:default:webchat:ann'))).filter((e) => e.metadata.correlationId === messageId);
       return events.some((e) => e.type === EVENT_TYPES.ReplyDelivered) ? events : undefined;
     });

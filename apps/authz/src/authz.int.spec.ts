@@ -14,7 +14,7 @@ import {
 } from '#contracts';
 import { parseConfigText } from '#config';
 import { EventStore } from '#event-store';
-import { createTestDatabase, deleteBusStreams, uniqueBusPrefix } from '#testing';
+import { createTestDatabase, deleteBusStreams, eventually, uniqueBusPrefix } from '#testing';
 import { startAuthz } from './start-authz.js';
 
 const config = parseConfigText(
@@ -45,16 +45,6 @@ function telegramMessage(user: string, text: string, messageId = `telegram:defau
   };
 }
 
-/** Resolves when `predicate` holds, polling; fails the test with `what` after a few seconds. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('authz service over NATS JetStream and PostgreSQL', () => {
   const prefix = uniqueBusPrefix('authz');
