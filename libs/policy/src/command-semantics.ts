@@ -63,6 +63,7 @@ const SHELL_STATE_ONLY = new Set(['cd', 'pushd', 'popd', 'true', 'false', ':']);
 type Handler = (args: readonly ShellWord[], sink: CommandSink, origin: string, name: string) => boolean | void;
 
 const TRANSPARENT = new Set([
+  'unshare', 'nsenter', 'firejail', 'fakeroot', 'torsocks', 'proxychains', 'proxychains4', 'catchsegv', 'valgrind', 'rlwrap', 'faketime', 'systemd-run', 'sg',
   'env', 'nice', 'ionice', 'timeout', 'nohup', 'setsid', 'unbuffer', 'command', 'builtin', 'exec', 'time', 'coproc', 'stdbuf',
   'taskset', 'chrt', 'strace', 'ltrace', 'flock', 'xargs', 'busybox', 'eval', 'watch', 'script', ...SHELLS,
 ]);
@@ -146,7 +147,7 @@ function shell(args: readonly ShellWord[], sink: CommandSink, _origin: string, n
     return true;
   }
   const script = args[i];
-  if (!script) return sink.opaque(`${name} without -c or a script runs commands from its input, which the policy cannot see`);
+  if (!script || script.value === '-') return sink.opaque(`${name} without -c or a script runs commands from its input, which the policy cannot see`);
   scriptFile(script, sink, name);
 }
 
@@ -283,8 +284,13 @@ function find(args: readonly ShellWord[], sink: CommandSink, origin: string): vo
   for (const start of starts) sink.path('read', start, 'deny-only', 'find');
 }
 
+/** git subcommands whose `-F`/`--file`/`--template` name a file they read. */
+const GIT_MESSAGE_FILE = new Set(['commit', 'tag', 'notes', 'merge']);
+
 function git(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
   let i = 0;
+  // `git -C dir` runs in dir: relative paths start there, and git may write the repository there.
+  let directory = '';
   for (; i < args.length; i++) {
     const value = args[i]!.value;
     if (value === null) return sink.opaque('the options of git are only known at run time');
@@ -293,20 +299,51 @@ function git(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
       if (setting === null || setting === undefined) return sink.opaque('git -c with a setting only known at run time');
       if (DANGEROUS_GIT_KEY.test(setting.split('=')[0]!)) return sink.opaque(`git -c ${setting.split('=')[0]} can make git run another program`);
       i++;
-    } else if (value === '-C' || value === '--namespace' || value === '--super-prefix') i++;
+    } else if (value === '-C') {
+      const target = args[i + 1]?.value;
+      if (target === null || target === undefined) return sink.opaque('git -C with a directory only known at run time');
+      directory = target.startsWith('/') || directory === '' ? target : `${directory}/${target}`;
+      i++;
+    } else if (value === '--namespace' || value === '--super-prefix') i++;
     else if (/^--(config-env|exec-path|git-dir|work-tree)/.test(value) || value === '--config-env') {
       return sink.opaque(`git ${value.split('=')[0]} changes which programs or repository git uses`);
     } else if (!value.startsWith('-')) break;
   }
+  const inDirectory = (word: ShellWord): ShellWord =>
+    directory === '' || word.value === null || word.value.startsWith('/') || word.value.startsWith('~') ? word : literalWord(`${directory}/${word.value}`);
+  const writes = (word: ShellWord | undefined, what: string, below = false): void => {
+    const target = inDirectory(word ?? UNKNOWN_WORD);
+    sink.path('write', below && target.value !== null ? literalWord(`${target.value}/*`) : target, 'deny-only', `git ${what}`);
+  };
+  if (directory !== '') writes(literalWord('.'), '-C', true);
   const subcommand = args[i]?.value;
   const rest = args.slice(i + 1);
-  for (const word of rest) {
-    const value = word.value ?? '';
-    if (/^--(upload-pack|receive-pack|exec|extcmd|tool)(=|$)/.test(value) || (subcommand === 'difftool' && value === '-x')) {
+  for (let j = 0; j < rest.length; j++) {
+    const value = rest[j]!.value ?? '';
+    if (/^--(upload-pack|receive-pack|exec|extcmd|tool|open-files-in-pager|smtp-server|sendmail-cmd|to-cmd|cc-cmd|header-cmd)(=|$)/.test(value) || (subcommand === 'difftool' && value === '-x') || (subcommand === 'grep' && /^-O/.test(value))) {
       return sink.opaque(`git ${subcommand} ${value.split('=')[0]} runs another program`);
     }
-    if (/^--output=/.test(value)) sink.path('write', literalWord(value.slice('--output='.length)), 'full', `git ${subcommand} --output`);
+    if (/^--output=/.test(value)) writes(literalWord(value.slice('--output='.length)), `${subcommand} --output`);
+    else if (value === '--output') writes(rest[j + 1], `${subcommand} --output`);
+    else if (/^--output-directory=/.test(value)) writes(literalWord(value.slice('--output-directory='.length)), `${subcommand} --output-directory`, true);
+    else if (value === '--output-directory') writes(rest[j + 1], `${subcommand} --output-directory`, true);
+    else if (value === '-o' && (subcommand === 'format-patch' || subcommand === 'archive')) writes(rest[j + 1], `${subcommand} -o`, subcommand === 'format-patch');
+    else if (/^--prefix=/.test(value) && subcommand === 'checkout-index') writes(literalWord(value.slice('--prefix='.length)), 'checkout-index --prefix', true);
+    else if (/^--file=/.test(value) && subcommand === 'credential-store') writes(literalWord(value.slice('--file='.length)), `${subcommand} --file`);
+    else if (/^(-F|--file|--template)$/.test(value) && GIT_MESSAGE_FILE.has(subcommand ?? '')) sink.path('read', inDirectory(rest[j + 1] ?? UNKNOWN_WORD), 'deny-only', `git ${subcommand} ${value}`);
+    else if (/^--(template|file)=/.test(value) && GIT_MESSAGE_FILE.has(subcommand ?? '')) {
+      sink.path('read', inDirectory(literalWord(value.slice(value.indexOf('=') + 1))), 'deny-only', `git ${subcommand} ${value.split('=')[0]}`);
+    }
   }
+  const operands = positionals(rest);
+  if (subcommand === 'init') writes(operands[0] ?? literalWord('.'), 'init', true);
+  if (subcommand === 'clone') {
+    const source = operands[0]?.value ?? '';
+    if (/^ext::/i.test(source) || /^ext::/i.test(operands[0]?.source ?? '')) return sink.opaque('git clone of an ext:: URL runs a command');
+    writes(operands[1] ?? literalWord(`./${source.replace(/\/+$/, '').split(/[/:]/).pop() ?? ''}`), 'clone', true);
+  }
+  if (subcommand === 'worktree' && operands[0]?.value === 'add') writes(operands[1], 'worktree add', true);
+  if (subcommand === 'bundle' && operands[0]?.value === 'create') writes(operands[1], 'bundle create');
   if (subcommand === 'config' && rest.some((word) => word.value === null || DANGEROUS_GIT_KEY.test(word.value))) {
     return sink.opaque('git config of a setting that can make git run another program');
   }
@@ -434,6 +471,24 @@ function tar(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
   writesThrough('tar', [], ['-C', '--directory'])(args, sink, origin, 'tar');
   const extracts = args.some((word, i) => /^(--extract|--get)$/.test(word.value ?? '') || (/^-?[A-Za-z]*x/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
   if (extracts && !args.some((word) => /^(-C|--directory)/.test(word.value ?? ''))) sink.path('write', literalWord('./*'), 'deny-only', 'tar -x');
+  const creates = args.some((word, i) => /^--(create|append|update|concatenate|catenate)$/.test(word.value ?? '') || (/^-?[A-Za-z]*[cruA]/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
+  if (creates) for (const archive of tarArchives(args)) sink.path('write', archive, 'deny-only', 'tar -c');
+}
+
+/** The archive a tar command names: `-f X`, `-cfX`, `--file=X`, `--file X`, or old-style `cf X`. */
+function tarArchives(args: readonly ShellWord[]): ShellWord[] {
+  const out: ShellWord[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) continue;
+    if (value.startsWith('--file=')) out.push(literalWord(value.slice('--file='.length)));
+    else if (value === '--file') out.push(args[i + 1] ?? UNKNOWN_WORD);
+    else if (/^-[A-Za-z]*f/.test(value) && !value.startsWith('--')) {
+      const rest = value.slice(value.indexOf('f') + 1);
+      out.push(rest ? literalWord(rest) : (args[i + 1] ?? UNKNOWN_WORD));
+    } else if (i === 0 && /^[A-Za-z]*f[A-Za-z]*$/.test(value)) out.push(args[1] ?? UNKNOWN_WORD);
+  }
+  return out;
 }
 
 function positionals(args: readonly ShellWord[]): ShellWord[] {
@@ -525,9 +580,45 @@ function cd(args: readonly ShellWord[], sink: CommandSink): void {
 
 /** Builtins that evaluate an array subscript in a variable name, which can run a command substitution. */
 function subscriptEvaluator(args: readonly ShellWord[], sink: CommandSink, _origin: string, name: string): void {
-  if (args.some((word) => word.value === null ? /\[/.test(word.source) : /\[.*[$`]/.test(word.value))) {
+  // `read 'a[x]'` evaluates x as arithmetic, and x may hold `b[$(cmd)]`: only literal numeric subscripts are safe.
+  const names = name === 'printf' ? args.filter((_, i) => args[i - 1]?.value === '-v') : args;
+  if (
+    args.some((word) => (word.value === null ? /\[/.test(word.source) : /\[.*[$`]/.test(word.value))) ||
+    names.some((word) => word.value !== null && /^-?[A-Za-z_]\w*\[(?!(\d+|[@*])\]$)/.test(word.value.replace(/^-[a-z]*v/, '')))
+  ) {
     sink.opaque(`${name} with an array subscript that may run a command`);
   }
+}
+
+/** `test -v name` and `[ -v name ]` evaluate a subscript in name. */
+function testCommand(args: readonly ShellWord[], sink: CommandSink, origin: string, name: string): void {
+  if (args.some((word) => word.value === null || word.value === '-v' || word.value === '-R')) subscriptEvaluator(args.filter((word) => !/^-[vR]$/.test(word.value ?? '')), sink, origin, name);
+}
+
+/** Builtins that call back into shell code: `mapfile -C`, `compgen -C/-F`. */
+function callback(flags: RegExp): Handler {
+  return (args, sink, origin, name) => {
+    if (args.some((word) => word.value === null || flags.test(word.value))) return sink.opaque(`${name} runs a callback command the policy cannot judge`);
+    subscriptEvaluator(args, sink, origin, name);
+  };
+}
+
+/** `perl -i` edits the files it names in place. */
+function perl(args: readonly ShellWord[], sink: CommandSink): void {
+  if (!args.some((word) => /^-[A-Za-z]*i/.test(word.value ?? ''))) return;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value !== null && /^-[A-Za-z]*[eE]$/.test(value)) i++;
+    else if (value === null || !value.startsWith('-')) sink.path('write', args[i]!, 'deny-only', 'perl -i');
+  }
+}
+
+/** A command whose output file is its n-th positional argument (`uniq in out`, `xxd -r in out`). */
+function outputAt(name: string, index: number): Handler {
+  return (args, sink) => {
+    const files = positionals(args);
+    files.forEach((file, i) => sink.path(i === index ? 'write' : 'read', file, 'deny-only', name));
+  };
 }
 
 const COMMANDS = new Map<string, Handler>([
@@ -548,7 +639,7 @@ const COMMANDS = new Map<string, Handler>([
   ['time', wrapper(['-f', '-o', '--format', '--output'])],
   ['coproc', wrapper([])],
   ['stdbuf', wrapper(['-i', '-o', '-e', '--input', '--output', '--error'])],
-  ['taskset', wrapper(['-c', '--cpu-list'], 1)],
+  ['taskset', wrapper([], 1)],
   ['chrt', wrapper([], 1)],
   ['chroot', wrapper(['--userspec', '--groups'], 1)],
   ['strace', wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X'])],
@@ -600,8 +691,53 @@ const COMMANDS = new Map<string, Handler>([
   ['let', (_args, sink) => sink.opaque('let evaluates arithmetic, which can run commands through array subscripts')],
   ['read', subscriptEvaluator],
   ['printf', subscriptEvaluator],
-  ['mapfile', subscriptEvaluator],
-  ['readarray', subscriptEvaluator],
+  ['mapfile', callback(/^-[A-Za-z]*C/)],
+  ['readarray', callback(/^-[A-Za-z]*C/)],
+  ['compgen', callback(/^-[A-Za-z]*[CF]/)],
+  ['getopts', subscriptEvaluator],
+  ['wait', subscriptEvaluator],
+  ['test', testCommand],
+  ['[', testCommand],
+  ['sudoedit', (args, sink, origin) => {
+    // sudoedit is `sudo -e`: rules about sudo apply to it.
+    sink.command([literalWord('sudo'), literalWord('-e'), ...args], 'deny-only', origin);
+  }],
+  ['pkexec', sudo(['-u', '--user'])],
+  ['unshare', wrapper(['-S', '-G', '-R', '-w', '--setuid', '--setgid', '--root', '--wd', '--propagation', '--setgroups'])],
+  ['nsenter', wrapper(['-t', '-S', '-G', '-r', '-w', '--target', '--setuid', '--setgid', '--root', '--wd'])],
+  ['firejail', wrapper([])],
+  ['fakeroot', wrapper(['-l', '-s', '-i', '--lib', '--faked'])],
+  ['torsocks', wrapper(['-u', '-p', '-a', '-P'])],
+  ['proxychains', wrapper(['-f'])],
+  ['proxychains4', wrapper(['-f'])],
+  ['catchsegv', wrapper([])],
+  ['valgrind', wrapper([])],
+  ['rlwrap', wrapper(['-a', '-b', '-C', '-D', '-e', '-f', '-F', '-g', '-H', '-l', '-o', '-O', '-p', '-P', '-q', '-s', '-S', '-t', '-w', '-z'])],
+  ['faketime', wrapper(['-f'], 1)],
+  ['systemd-run', wrapper(['-p', '-u', '-E', '-M', '-H', '--unit', '--property', '--setenv', '--description', '--slice', '--uid', '--gid', '--working-directory', '--nice', '--machine', '--host'])],
+  ['sg', (args, sink) => {
+    const index = args.findIndex((word) => word.value === '-c');
+    const text = index >= 0 ? args[index + 1] : positionals(args)[1];
+    if (text) sink.shellText(text, 'sg');
+    else sink.opaque('sg without a command opens a shell that reads commands the policy cannot see');
+    return true;
+  }],
+  ['at', (_args, sink) => sink.opaque('at runs commands it reads from its input, which the policy cannot see')],
+  ['batch', (_args, sink) => sink.opaque('batch runs commands it reads from its input, which the policy cannot see')],
+  ['parallel', (_args, sink) => sink.opaque('parallel builds commands the policy cannot see')],
+  ['perl', perl],
+  ['mkfifo', writer('mkfifo')],
+  ['mknod', writer('mknod')],
+  ['split', writer('split')],
+  ['csplit', writer('csplit')],
+  ['patch', writer('patch')],
+  ['setfacl', writer('setfacl')],
+  ['chattr', writer('chattr')],
+  ['zip', writer('zip')],
+  ['sqlite3', writer('sqlite3')],
+  ...['gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lzma', 'compress'].map((name): [string, Handler] => [name, writer(name)]),
+  ['uniq', outputAt('uniq', 1)],
+  ['xxd', outputAt('xxd', 1)],
   ['source', source],
   ['.', source],
   ['cd', cd],
@@ -640,7 +776,8 @@ const COMMANDS = new Map<string, Handler>([
   ['curl', writesThrough('curl', ['-o', '--output'], ['--output-dir'])],
   ['wget', writesThrough('wget', ['-O', '--output-document'], ['-P', '--directory-prefix'])],
   ['unzip', writesThrough('unzip', [], ['-d'])],
-  ...['cat', 'tac', 'head', 'tail', 'less', 'more', 'nl', 'od', 'xxd', 'hexdump', 'strings', 'wc', 'uniq', 'cut', 'paste', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'file', 'stat', 'diff', 'cmp', 'comm', 'vi', 'vim', 'nano'].map(
+  ['openssl', writesThrough('openssl', ['-out'])],
+  ...['cat', 'tac', 'head', 'tail', 'less', 'more', 'nl', 'od', 'hexdump', 'strings', 'wc', 'cut', 'paste', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'file', 'stat', 'diff', 'cmp', 'comm', 'vi', 'vim', 'nano'].map(
     (name): [string, Handler] => [name, reader(name)],
   ),
   ...[...SHELLS].map((name): [string, Handler] => [name, shell]),

@@ -312,7 +312,8 @@ class Analysis implements CommandSink {
       const word = this.word(destination);
       if ((operator === '>&' || operator === '<&') && (destination.type === 'number' || word.value === '-')) continue;
       const origin = `redirection ${operator}`;
-      if (word.value !== null && /^\/dev\/(tcp|udp)\//.test(word.value)) {
+      // bash opens /dev/tcp/host/port itself, however the path is spelled (`/dev//tcp`, `/dev/./tcp`, `cd /dev; … tcp/h/p`).
+      if (word.value === null ? /(tcp|udp)/.test(word.source) : /(^|\/)(tcp|udp)\/+[^/]+\/+[^/]+\/*$/.test(word.value)) {
         this.opaque(`${origin} ${word.value} opens a network connection`);
         continue;
       }
@@ -376,6 +377,11 @@ class Analysis implements CommandSink {
           return this.hole(node);
         }
         // `$[…]` is bash's old arithmetic expansion, which the grammar reads as literal text.
+        // A backquote the grammar left inside a word (`${x:-`rm`}`, `r``m`) is a substitution bash runs.
+        if (hasUnescapedBackquote(node.text)) {
+          this.opaque('a backquote substitution the shell parser read as text');
+          return this.hole(node);
+        }
         if (/(^|[^\\])\$\[/.test(node.text)) {
           this.opaque('the old arithmetic expansion $[…] can run commands through array subscripts');
           return this.hole(node);
@@ -435,11 +441,18 @@ class Analysis implements CommandSink {
       if (!child) continue;
       if (!child.isNamed) {
         // Quotes and `$` of `$"…"` are syntax; any other anonymous piece is literal text.
-        if (child.type === '"' || child.type === '$"') continue;
+        if (child.type === '"' || child.type === '$"' || (node.type === 'translated_string' && child.type === '$')) continue;
+        if (hasUnescapedBackquote(child.text)) {
+          this.opaque('a backquote substitution the shell parser read as text');
+          known = false;
+          parts.push(HOLE);
+          continue;
+        }
         parts.push(...child.text);
         value += child.text;
         continue;
       }
+      if (inQuotes && child.type === 'string_content' && hasUnescapedBackquote(child.text)) this.opaque('a backquote substitution the shell parser read as text');
       const part = inQuotes && child.type === 'string_content' ? literalWord(unescapeDoubleQuoted(child.text)) : this.word(child);
       parts.push(...part.parts);
       if (part.value === null) known = false;
@@ -462,6 +475,8 @@ class Analysis implements CommandSink {
           this.opaque(`the array subscript ${shorten(child.text)} is evaluated as arithmetic, which can run commands`);
         }
         this.internals(child);
+      } else if (child.type === 'word' && hasUnescapedBackquote(child.text)) {
+        this.opaque('a backquote substitution the shell parser read as text');
       } else if (WORD_TYPES.has(child.type) && child.type !== 'word' && child.type !== 'number') this.word(child);
       else this.internals(child);
     }
@@ -534,4 +549,12 @@ function decodeAnsiC(body: string): string | null {
     i += digits.length - 1;
   }
   return out;
+}
+
+function hasUnescapedBackquote(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '`') return true;
+  }
+  return false;
 }
