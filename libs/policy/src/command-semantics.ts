@@ -19,7 +19,7 @@ const UNKNOWN_WORD: ShellWord = { value: null, parts: [HOLE], source: '…' };
  * means. Setting one in front of a command, with `env`, `export` or a bare assignment is not understood.
  */
 const DANGEROUS_VARIABLE =
-  /^(LD_\w*|DYLD_\w*|GIT_\w*|BASH_ENV|ENV|PATH|IFS|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|BASH_FUNC_\S*|BASH_LOADABLES_PATH|CDPATH|GLOBIGNORE|HOME|PAGER|\w*_PAGER|MANPAGER|EDITOR|VISUAL|\w*_EDITOR|LESSOPEN|LESSCLOSE|NODE_OPTIONS|NODE_PATH|PYTHON\w*|PERL\w*|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|CLASSPATH|GCONV_PATH|HOSTALIASES|\w*_ASKPASS|BROWSER|TERMINFO|NPM_CONFIG_\w*|YARN_\w*|MAKEFLAGS|MAKE|CC|CXX|LDFLAGS|SSH_\w*|TAR_OPTIONS|GREP_OPTIONS|RIPGREP_CONFIG_PATH|TMPDIR|XDG_CONFIG_HOME)$/i;
+  /^(LD_\w*|DYLD_\w*|GIT_\w*|BASH_ENV|ENV|PATH|IFS|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|BASH_FUNC_\S*|BASH_LOADABLES_PATH|CDPATH|GLOBIGNORE|HOME|PAGER|\w*_PAGER|MANPAGER|EDITOR|VISUAL|\w*_EDITOR|LESSOPEN|LESSCLOSE|NODE_OPTIONS|NODE_PATH|PYTHON\w*|PERL\w*|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|CLASSPATH|GCONV_PATH|HOSTALIASES|\w*_ASKPASS|BROWSER|TERMINFO|NPM_CONFIG_\w*|YARN_\w*|MAKEFLAGS|MAKE|CC|CXX|LDFLAGS|SSH_\w*|TAR_OPTIONS|GREP_OPTIONS|RIPGREP_CONFIG_PATH|TMPDIR|XDG_CONFIG_HOME|LESS|LESSKEY\w*|LESSSECURE|LV|MORE|SHELL)$/i;
 
 export function isDangerousVariable(name: string): boolean {
   return DANGEROUS_VARIABLE.test(name);
@@ -27,7 +27,7 @@ export function isDangerousVariable(name: string): boolean {
 
 /** git configuration keys whose values are programs, or which change how commands are found. */
 const DANGEROUS_GIT_KEY =
-  /^(alias\..*|core\.(pager|editor|sshcommand|fsmonitor|hookspath|askpass|gitproxy|attributesfile|excludesfile|worktree)|sequence\.editor|pager\..*|diff\.external|diff\..*\.(textconv|command)|merge\..*\.driver|filter\..*|credential\..*|gpg\..*program|.*\.(command|cmd|helper|program|process|clean|smudge|textconv|driver|hook|tool|path)|include\..*|includeif\..*|uploadpack\..*|receive\..*|remote\..*\.(uploadpack|receivepack|proxy)|http\..*|protocol\..*|url\..*|safe\.directory)$/i;
+  /^(alias\..*|core\.(pager|editor|sshcommand|fsmonitor|hookspath|askpass|gitproxy|attributesfile|excludesfile|worktree)|sequence\.editor|pager\..*|diff\.external|diff\..*\.(textconv|command)|merge\..*\.driver|filter\..*|credential\..*|gpg\..*program|.*\.(command|cmd|helper|program|process|clean|smudge|textconv|driver|hook|tool|path)|include\..*|includeif\..*|init\.templatedir|uploadpack\..*|receive\..*|remote\..*\.(uploadpack|receivepack|proxy)|http\..*|protocol\..*|url\..*|safe\.directory)$/i;
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'posh', 'rbash']);
 
@@ -320,9 +320,24 @@ function git(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
   const rest = args.slice(i + 1);
   for (let j = 0; j < rest.length; j++) {
     const value = rest[j]!.value ?? '';
-    if (/^--(upload-pack|receive-pack|exec|extcmd|tool|open-files-in-pager|smtp-server|sendmail-cmd|to-cmd|cc-cmd|header-cmd)(=|$)/.test(value) || (subcommand === 'difftool' && value === '-x') || (subcommand === 'grep' && /^-O/.test(value))) {
-      return sink.opaque(`git ${subcommand} ${value.split('=')[0]} runs another program`);
+    if (
+      /^--(upload-pack|receive-pack|exec|extcmd|tool|open-files-in-pager|smtp-server|sendmail-cmd|to-cmd|cc-cmd|header-cmd|template)(=|$)/.test(value) ||
+      (subcommand === 'difftool' && /^-[xt]/.test(value)) ||
+      (subcommand === 'mergetool' && /^-t/.test(value)) ||
+      (subcommand === 'grep' && /^-O/.test(value)) ||
+      ((subcommand === 'clone' || subcommand === 'fetch' || subcommand === 'ls-remote' || subcommand === 'archive') && /^-u/.test(value))
+    ) {
+      if (!(value.startsWith('--template') && GIT_MESSAGE_FILE.has(subcommand ?? ''))) return sink.opaque(`git ${subcommand} ${value.split('=')[0]} runs another program`);
     }
+    // `git clone -c key=value` writes the setting into the new repository, where git then obeys it.
+    if (subcommand === 'clone' && (value === '-c' || value === '--config' || value.startsWith('--config=') || (value.startsWith('-c') && value.length > 2))) {
+      const setting = value === '-c' || value === '--config' ? rest[j + 1]?.value : value.startsWith('--config=') ? value.slice('--config='.length) : value.slice(2);
+      if (setting === null || setting === undefined || DANGEROUS_GIT_KEY.test(setting.split('=')[0]!)) return sink.opaque('git clone --config of a setting that can make git run another program');
+    }
+    if (subcommand === 'config' && value === '--system') writes(literalWord('/etc/gitconfig'), 'config --system');
+    if (subcommand === 'config' && value === '--global') writes(literalWord('~/.gitconfig'), 'config --global');
+    if (subcommand === 'config' && (value === '-f' || value === '--file')) writes(rest[j + 1], 'config --file');
+    else if (subcommand === 'config' && value.startsWith('--file=')) writes(literalWord(value.slice('--file='.length)), 'config --file');
     if (/^--output=/.test(value)) writes(literalWord(value.slice('--output='.length)), `${subcommand} --output`);
     else if (value === '--output') writes(rest[j + 1], `${subcommand} --output`);
     else if (/^--output-directory=/.test(value)) writes(literalWord(value.slice('--output-directory='.length)), `${subcommand} --output-directory`, true);
@@ -347,9 +362,10 @@ function git(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
   if (subcommand === 'config' && rest.some((word) => word.value === null || DANGEROUS_GIT_KEY.test(word.value))) {
     return sink.opaque('git config of a setting that can make git run another program');
   }
-  if (subcommand === 'filter-branch') return sink.opaque('git filter-branch runs shell filters');
-  if (subcommand === 'submodule' && rest[0]?.value === 'foreach') {
-    const command = rest.slice(1).filter((word) => word.value !== '--recursive');
+  if (subcommand === 'filter-branch' || subcommand === 'filter-repo') return sink.opaque(`git ${subcommand} runs filters and callbacks the policy cannot judge`);
+  const foreach = rest.findIndex((word) => word.value === 'foreach');
+  if (subcommand === 'submodule' && foreach >= 0 && rest.slice(0, foreach).every((word) => word.value?.startsWith('-'))) {
+    const command = rest.slice(foreach + 1).filter((word) => word.value !== '--recursive' && word.value !== '-q' && word.value !== '--quiet');
     if (command.some((word) => word.value === null)) return sink.opaque('git submodule foreach with a command only known at run time');
     return sink.shellText(literalWord(command.map((word) => word.value).join(' ')), 'git submodule foreach');
   }
@@ -358,6 +374,8 @@ function git(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
       const value = rest[j]!.value ?? '';
       if (value === '-x' || value === '--exec') sink.shellText(rest[j + 1] ?? null, 'git rebase --exec');
       else if (value.startsWith('--exec=')) sink.shellText(literalWord(value.slice(7)), 'git rebase --exec');
+      else if (/^-x./.test(value)) sink.shellText(literalWord(value.slice(2)), 'git rebase -x');
+      else if (rest[j]!.value === null) sink.opaque('git rebase with an option only known at run time');
     }
   }
   if (subcommand === 'bisect' && rest[0]?.value === 'run' && rest.length > 1) interpretCommand(rest.slice(1), sink, origin);

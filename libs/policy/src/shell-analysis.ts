@@ -293,10 +293,13 @@ class Analysis implements CommandSink {
       return;
     }
     if (node.type === 'heredoc_redirect') {
+      // A quoted delimiter (`<<'EOF'`, `<<"EOF"`, `<<\EOF`) turns expansion in the body off.
+      const quoted = node.namedChildren.some((child) => child?.type === 'heredoc_start' && /['"\\]/.test(child.text));
       for (const child of node.namedChildren) {
         if (!child || child.type === 'heredoc_start' || child.type === 'heredoc_end') continue;
-        if (child.type === 'heredoc_body') this.internals(child);
-        else this.statementOrPart(child);
+        if (child.type === 'heredoc_body') {
+          if (!quoted) this.internals(child);
+        } else this.statementOrPart(child);
       }
       return;
     }
@@ -467,8 +470,16 @@ class Analysis implements CommandSink {
 
   /** Walks what sits inside an expansion, a heredoc body or a subscript for substitutions and arithmetic. */
   private internals(node: Node): void {
+    // Text the grammar left unparsed (a `regex` in `${x#…}`, a heredoc body) may still hold a substitution bash runs.
+    if (node.namedChildCount === 0 && node.type !== 'variable_name' && (hasUnescapedBackquote(node.text) || /(^|[^\\])\$\(/.test(node.text))) {
+      this.opaque(`a substitution the shell parser read as text: ${shorten(node.text)}`);
+    }
     for (const child of node.namedChildren) {
       if (!child) continue;
+      if (child.namedChildCount === 0 && child.type !== 'variable_name' && child.type !== 'word' && (hasUnescapedBackquote(child.text) || /(^|[^\\])\$\(/.test(child.text))) {
+        this.opaque(`a substitution the shell parser read as text: ${shorten(child.text)}`);
+        continue;
+      }
       if (child.type === 'subscript') {
         const index = child.childForFieldName('index');
         if (index && !(index.type === 'number' || (index.type === 'word' && /^[@*]$/.test(index.text)))) {
