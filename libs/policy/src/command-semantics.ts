@@ -490,7 +490,14 @@ function tar(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
   const extracts = args.some((word, i) => /^(--extract|--get)$/.test(word.value ?? '') || (/^-?[A-Za-z]*x/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
   if (extracts && !args.some((word) => /^(-C|--directory)/.test(word.value ?? ''))) sink.path('write', literalWord('./*'), 'deny-only', 'tar -x');
   const creates = args.some((word, i) => /^--(create|append|update|concatenate|catenate)$/.test(word.value ?? '') || (/^-?[A-Za-z]*[cruA]/.test(word.value ?? '') && (i === 0 || word.value!.startsWith('-')) && !(word.value ?? '').startsWith('--')));
-  if (creates) for (const archive of tarArchives(args)) sink.path('write', archive, 'deny-only', 'tar -c');
+  if (creates) {
+    const archives = tarArchives(args);
+    for (const archive of archives) sink.path('write', archive, 'deny-only', 'tar -c');
+    // What goes into the archive is read, whole trees included; `-T list` names members only known at run time.
+    const oldStyle = args[0]?.value !== null && !(args[0]?.value ?? '-').startsWith('-') ? args[0] : undefined;
+    for (const member of positionals(args)) if (member !== oldStyle && !archives.some((a) => a === member || a.value === member.value)) readTree(member, sink, 'tar -c');
+  }
+  if (args.some((word) => /^(-T|--files-from)/.test(word.value ?? ''))) sink.path('read', UNKNOWN_WORD, 'deny-only', 'tar -T');
 }
 
 /** The archive a tar command names: `-f X`, `-cfX`, `--file=X`, `--file X`, or old-style `cf X`. */
@@ -544,6 +551,9 @@ function copier(name: string, sourcesAreWritten: boolean): Handler {
       if (target && files.includes(target)) files.splice(files.indexOf(target), 1);
     } else target = files.pop();
     for (const file of files) sink.path(sourcesAreWritten ? 'write' : 'read', file, 'deny-only', name);
+    // Moving a file, or copying a directory, makes what it holds readable elsewhere: the sources are reads too.
+    const recursive = sourcesAreWritten || args.some((word) => /^-[A-Za-z]*[rRa][A-Za-z]*$/.test(word.value ?? '') || /^--(recursive|archive)$/.test(word.value ?? ''));
+    if (recursive) for (const file of files) readTree(file, sink, name);
     if (!target) return;
     sink.path('write', target, 'deny-only', name);
     // When the target is a directory, each source lands inside it.
@@ -619,6 +629,46 @@ function callback(flags: RegExp): Handler {
     if (args.some((word) => word.value === null || flags.test(word.value))) return sink.opaque(`${name} runs a callback command the policy cannot judge`);
     subscriptEvaluator(args, sink, origin, name);
   };
+}
+
+/** Files curl and wget send: `-T f`, `-d @f`, `-F x=@f`, `--data-binary @f`, `file://` URLs, `--post-file=f`. */
+function uploads(args: readonly ShellWord[], sink: CommandSink, name: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === null) continue;
+    const next = args[i + 1]?.value;
+    if (/^(-T|--upload-file|--post-file|--body-file)$/.test(value)) sink.path('read', args[i + 1] ?? UNKNOWN_WORD, 'deny-only', `${name} ${value}`);
+    else if (/^--(upload-file|post-file|body-file)=/.test(value)) sink.path('read', literalWord(value.slice(value.indexOf('=') + 1)), 'deny-only', `${name} upload`);
+    else if (/^-T./.test(value)) sink.path('read', literalWord(value.slice(2)), 'deny-only', `${name} -T`);
+    if (/^(-d|--data|--data-binary|--data-raw|--data-urlencode|-F|--form|--json)$/.test(value) && next) {
+      const file = /(^|=)[@<](.+)$/.exec(next);
+      if (file && value !== '--data-raw') sink.path('read', literalWord(file[2]!), 'deny-only', `${name} ${value}`);
+    } else if (next === null && /^(-d|--data|--data-binary|-F|--form)$/.test(value)) sink.path('read', UNKNOWN_WORD, 'deny-only', `${name} ${value}`);
+    const url = /^file:\/\/[^/]*(\/.*)$/i.exec(value);
+    if (url) sink.path('read', literalWord(decodeUrlPath(url[1]!)), 'deny-only', `${name} file://`);
+  }
+}
+
+function decodeUrlPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** A file or a whole directory tree is read: the name itself and everything below it. */
+function readTree(file: ShellWord, sink: CommandSink, name: string): void {
+  sink.path('read', file, 'deny-only', name);
+  if (file.value !== null && file.value !== '-') sink.path('read', literalWord(`${file.value.replace(/\/+$/, '') || '/'}/*`), 'deny-only', name);
+}
+
+/** `zip archive files…`: writes the archive, reads the files (and, with -r, everything below them). */
+function zip(args: readonly ShellWord[], sink: CommandSink): void {
+  const [archive, ...members] = positionals(args);
+  if (archive) sink.path('write', archive, 'deny-only', 'zip');
+  for (const member of members) readTree(member, sink, 'zip');
+  if (args.some((word) => /^(-[A-Za-z]*@|--names-stdin)$/.test(word.value ?? ''))) sink.path('read', UNKNOWN_WORD, 'deny-only', 'zip -@');
 }
 
 /** `perl -i` edits the files it names in place. */
@@ -751,7 +801,7 @@ const COMMANDS = new Map<string, Handler>([
   ['patch', writer('patch')],
   ['setfacl', writer('setfacl')],
   ['chattr', writer('chattr')],
-  ['zip', writer('zip')],
+  ['zip', zip],
   ['sqlite3', writer('sqlite3')],
   ...['gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lzma', 'compress'].map((name): [string, Handler] => [name, writer(name)]),
   ['uniq', outputAt('uniq', 1)],
@@ -791,10 +841,22 @@ const COMMANDS = new Map<string, Handler>([
   ['mv', copier('mv', true)],
   ['rsync', copier('rsync', false)],
   ['scp', copier('scp', false)],
-  ['curl', writesThrough('curl', ['-o', '--output'], ['--output-dir'])],
-  ['wget', writesThrough('wget', ['-O', '--output-document'], ['-P', '--directory-prefix'])],
   ['unzip', writesThrough('unzip', [], ['-d'])],
   ['openssl', writesThrough('openssl', ['-out'])],
+  ...[
+    'rev', 'fold', 'fmt', 'pr', 'expand', 'unexpand', 'column', 'join', 'look', 'iconv', 'jq', 'yq', 'base32', 'basenc', 'zcat', 'zless', 'zmore', 'bzcat', 'xzcat',
+    'zstdcat', 'lzcat', 'view', 'ex', 'ed', 'emacs', 'diff3', 'sdiff', 'tsort', 'shuf', 'ptx', 'sum', 'cksum', 'b2sum', 'sha224sum', 'sha384sum', 'gpg',
+  ].map((name): [string, Handler] => [name, reader(name)]),
+  ['ag', (args, sink) => readerWithPattern([literalWord('-r'), ...args], sink, 'ag')],
+  ['ack', (args, sink) => readerWithPattern([literalWord('-r'), ...args], sink, 'ack')],
+  ['curl', (args, sink, origin, name) => {
+    uploads(args, sink, name);
+    return writesThrough('curl', ['-o', '--output'], ['--output-dir'])(args, sink, origin, name);
+  }],
+  ['wget', (args, sink, origin, name) => {
+    uploads(args, sink, name);
+    return writesThrough('wget', ['-O', '--output-document'], ['-P', '--directory-prefix'])(args, sink, origin, name);
+  }],
   ...['cat', 'tac', 'head', 'tail', 'less', 'more', 'nl', 'od', 'hexdump', 'strings', 'wc', 'cut', 'paste', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'base64', 'file', 'stat', 'diff', 'cmp', 'comm', 'vi', 'vim', 'nano'].map(
     (name): [string, Handler] => [name, reader(name)],
   ),

@@ -115,13 +115,13 @@ class Analysis implements CommandSink {
   path(access: 'read' | 'write', word: ShellWord, scope: 'full' | 'deny-only', origin: string): void {
     let value = word.value;
     let below = false;
-    if (value !== null && scope === 'deny-only' && /[*?[]/.test(value)) {
-      // A glob reaches only what lies below its literal leading directory.
+    if (value !== null && scope === 'deny-only' && EXPANDS.test(value)) {
+      // A glob (or a brace expansion, `/etc/{shadow,x}`) reaches only what lies below its literal leading directory.
       below = true;
-      value = value.slice(0, value.slice(0, value.search(/[*?[]/)).lastIndexOf('/') + 1) || '.';
+      value = value.slice(0, value.slice(0, value.search(EXPANDS)).lastIndexOf('/') + 1) || '.';
     }
     if (value !== null && NOT_A_FILE.test(value)) return;
-    if (value === null || (scope === 'full' && /[*?[]/.test(value))) {
+    if (value === null || (scope === 'full' && EXPANDS.test(value))) {
       if (scope === 'full') return this.opaque(`${origin}: the file ${word.source} is only known at run time`);
       this.effects.push({ kind: 'path', access, paths: null, below, scope, origin });
       return;
@@ -569,3 +569,6 @@ function hasUnescapedBackquote(text: string): boolean {
   }
   return false;
 }
+
+/** Characters that make bash expand a word into other file names: globs and brace expansion. */
+const EXPANDS = /[*?[]|\{[^{}]*(,|\.\.)[^{}]*\}/;
