@@ -65,7 +65,7 @@ type Handler = (args: readonly ShellWord[], sink: CommandSink, origin: string, n
 const TRANSPARENT = new Set([
   'unshare', 'nsenter', 'firejail', 'fakeroot', 'torsocks', 'proxychains', 'proxychains4', 'catchsegv', 'valgrind', 'rlwrap', 'faketime', 'systemd-run', 'sg',
   'env', 'nice', 'ionice', 'timeout', 'nohup', 'setsid', 'unbuffer', 'command', 'builtin', 'exec', 'time', 'coproc', 'stdbuf',
-  'taskset', 'chrt', 'strace', 'ltrace', 'flock', 'xargs', 'busybox', 'eval', 'watch', 'script', ...SHELLS,
+  'taskset', 'chrt', 'strace', 'ltrace', 'flock', 'xargs', 'busybox', 'toybox', 'eval', 'watch', 'script', ...SHELLS,
 ]);
 
 /**
@@ -554,6 +554,9 @@ function copier(name: string, sourcesAreWritten: boolean): Handler {
     // Moving a file, or copying a directory, makes what it holds readable elsewhere: the sources are reads too.
     const recursive = sourcesAreWritten || args.some((word) => /^-[A-Za-z]*[rRa][A-Za-z]*$/.test(word.value ?? '') || /^--(recursive|archive)$/.test(word.value ?? ''));
     if (recursive) for (const file of files) readTree(file, sink, name);
+    // A program copied or linked under another name (`cp /bin/rm x; ./x`) is still that program: deny rules about it
+    // apply to the copy itself.
+    for (const file of files) if (file.value !== null) sink.command([file], 'deny-only', `${name} of a program`);
     if (!target) return;
     sink.path('write', target, 'deny-only', name);
     // When the target is a directory, each source lands inside it.
@@ -737,6 +740,11 @@ const COMMANDS = new Map<string, Handler>([
     return true;
   }],
   ['fc', (_args, sink) => sink.opaque('fc runs commands from the history, which the policy cannot see')],
+  ['toybox', (args, sink, origin) => {
+    if (args.length === 0) return false;
+    interpretCommand(args, sink, origin);
+    return true;
+  }],
   ['busybox', (args, sink, origin) => {
     if (args.length === 0) return false;
     interpretCommand(args, sink, origin);

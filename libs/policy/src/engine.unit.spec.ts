@@ -561,6 +561,14 @@ const cases: Case[] = [
   ['dev', 'Bash(cp -a .ssh /tmp/x)', 'deny', 'review', 'Read(~/.ssh/**)'],
   ['dev', 'Bash(cp -r src /tmp/x)', 'allow', 'review', 'Bash(cp *)'],
   ['dev', 'Bash(cp src/a.ts /tmp/x)', 'allow', 'review', 'Bash(cp *)'],
+  // A denied program under another name.
+  ['admins', 'Bash(cp /bin/rm x; ./x y)', 'deny', 'review', 'Bash(rm *)'],
+  ['admins', 'Bash(ln -s /usr/bin/sudo s; ./s id)', 'deny', 'review', 'Bash(sudo *)'],
+  ['admins', 'Bash(cd /bin; cp rm /workspace/del; /workspace/del x)', 'deny', 'review', 'Bash(rm *)'],
+  ['admins', 'Bash(install /bin/rm del)', 'deny', 'review', 'Bash(rm *)'],
+  ['admins', 'Bash(mv /bin/rm /bin/rn; rn x)', 'deny', 'review', 'Bash(rm *)'],
+  ['admins', 'Bash(toybox rm x)', 'deny', 'review', 'Bash(rm *)'],
+  ['admins', 'Bash(cp rm.txt x)', 'allow', 'review', 'Bash(*)'],
 
 ];
 
