@@ -383,7 +383,8 @@ function git(args: readonly ShellWord[], sink: CommandSink, origin: string): voi
 
 /** sed commands that run programs (`e`, `s///e`) or write files (`w`, `W`, `s///w`). */
 function sedScriptRuns(script: string): boolean {
-  for (const raw of script.split(/[;\n]/)) {
+  // `{` and `}` group commands (`1{e id⏎}`): each group starts a command of its own.
+  for (const raw of script.split(/[;\n{}]/)) {
     const command = raw.replace(/^[\s\d,$!~+]*(\/(?:\\.|[^/])*\/[IM]*)?[\s,\d$!~+]*(\/(?:\\.|[^/])*\/[IM]*)?[\s!]*/, '');
     const letter = command[0];
     if (letter === 'e' || letter === 'w' || letter === 'W') return true;

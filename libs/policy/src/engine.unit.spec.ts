@@ -569,6 +569,15 @@ const cases: Case[] = [
   ['admins', 'Bash(mv /bin/rm /bin/rn; rn x)', 'deny', 'review', 'Bash(rm *)'],
   ['admins', 'Bash(toybox rm x)', 'deny', 'review', 'Bash(rm *)'],
   ['admins', 'Bash(cp rm.txt x)', 'allow', 'review', 'Bash(*)'],
+  // Fourth round: what bash does with NUL, `$""` and substring offsets (checked against bash 5).
+  ['admins', "Bash($'rm\\0' x)", 'deny', 'review', /not understood/],
+  ['admins', "Bash($'\\x72m\\x00zz' x)", 'deny', 'review', /not understood/],
+  ['admins', 'Bash(r$""m x)', 'deny', 'review', /not understood/],
+  ['admins', 'Bash(y=abc; echo ${y:x})', 'deny', 'review', /not understood/],
+  ['admins', 'Bash(echo ${y:0:n})', 'deny', 'review', /not understood/],
+  ['admins', 'Bash(echo ${y:1:2} ${y: -1} ${y:-x})', 'allow', 'review', 'Bash(*)'],
+  ['admins', "Bash(echo a | sed '1{e id\n}')", 'deny', 'review', /not understood/],
+  ['admins', "Bash(sed -n '/a/{p}' x)", 'allow', 'review', 'Bash(*)'],
 
 ];
 

@@ -408,6 +408,10 @@ class Analysis implements CommandSink {
         if (node.children.some((c) => c !== null && !c.isNamed && c.type === '@')) {
           this.opaque(`the expansion ${shorten(node.text)} transforms a value in ways that can run commands`);
         }
+        // `${x:offset:length}` evaluates offset and length as arithmetic: a variable there can run commands.
+        if (node.children.some((c) => c !== null && !c.isNamed && c.type === ':') && node.namedChildren.slice(1).some((c) => c !== null && c.type !== 'number')) {
+          this.opaque(`the substring offsets in ${shorten(node.text)} are arithmetic, which can run commands through array subscripts`);
+        }
         // `${!x}` expands the variable x names, and a name like `a[$(cmd)]` runs cmd.
         if (node.text.startsWith('${!')) this.opaque(`the indirect expansion ${shorten(node.text)} can run commands through array subscripts`);
         this.internals(node);
@@ -436,6 +440,15 @@ class Analysis implements CommandSink {
   }
 
   private joined(node: Node): ShellWord {
+    // `r$""m` is `rm`: the grammar reads the `$` of a `$"…"` translation as the end of the word before it.
+    if (node.type === 'concatenation') {
+      const children = node.children;
+      const dollar = (c: Node | null): boolean => c !== null && ((!c.isNamed && c.type === '$') || (c.type === 'word' && /(^|[^\\])(\\\\)*\$$/.test(c.text)));
+      if (children.some((c, i) => dollar(c) && children[i + 1]?.type === 'string' && children[i + 1]!.startIndex === c!.endIndex)) {
+        this.opaque('a $"…" translation the shell parser split from its word');
+        return this.hole(node);
+      }
+    }
     const parts: (string | typeof HOLE)[] = [];
     let known = true;
     let value = '';
@@ -555,7 +568,8 @@ function decodeAnsiC(body: string): string | null {
     if (!hex) return null;
     const digits = hex[0];
     const code = /^[0-7]/.test(digits) ? parseInt(digits, 8) : parseInt(digits.slice(1), 16);
-    if (code > 0x10ffff) return null;
+    // bash ends the string at a NUL (`$'rm\0x'` is `rm`): not understood rather than decoded differently.
+    if (code > 0x10ffff || code === 0) return null;
     out += String.fromCodePoint(code);
     i += digits.length - 1;
   }
