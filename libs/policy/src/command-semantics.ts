@@ -19,7 +19,7 @@ const UNKNOWN_WORD: ShellWord = { value: null, parts: [HOLE], source: '…' };
  * means. Setting one in front of a command, with `env`, `export` or a bare assignment is not understood.
  */
 const DANGEROUS_VARIABLE =
-  /^(LD_\w*|DYLD_\w*|GIT_\w*|BASH_ENV|ENV|PATH|IFS|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|BASH_FUNC_\S*|BASH_LOADABLES_PATH|CDPATH|GLOBIGNORE|HOME|PAGER|\w*_PAGER|MANPAGER|EDITOR|VISUAL|\w*_EDITOR|LESSOPEN|LESSCLOSE|NODE_OPTIONS|NODE_PATH|PYTHON\w*|PERL\w*|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|CLASSPATH|GCONV_PATH|HOSTALIASES|\w*_ASKPASS|BROWSER|TERMINFO|NPM_CONFIG_\w*|YARN_\w*|MAKEFLAGS|MAKE|CC|CXX|LDFLAGS|SSH_\w*|TAR_OPTIONS|GREP_OPTIONS|RIPGREP_CONFIG_PATH|TMPDIR|XDG_CONFIG_HOME|LESS|LESSKEY\w*|LESSSECURE|LV|MORE|SHELL)$/i;
+  /^(LD_\w*|DYLD_\w*|GIT_\w*|BASH_ENV|ENV|PATH|IFS|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|BASH_FUNC_\S*|BASH_LOADABLES_PATH|CDPATH|GLOBIGNORE|HOME|PAGER|\w*_PAGER|MANPAGER|EDITOR|VISUAL|\w*_EDITOR|LESSOPEN|LESSCLOSE|NODE_OPTIONS|NODE_PATH|PYTHON\w*|PERL\w*|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|CLASSPATH|GCONV_PATH|HOSTALIASES|\w*_ASKPASS|BROWSER|TERMINFO|NPM_CONFIG_\w*|YARN_\w*|MAKEFLAGS|MAKE|CC|CXX|LDFLAGS|SSH_\w*|TAR_OPTIONS|GREP_OPTIONS|RIPGREP_CONFIG_PATH|TMPDIR|XDG_CONFIG_HOME|LESS|LESSKEY\w*|LESSSECURE|LV|MORE|SHELL|HISTFILE|BASH_XTRACEFD)$/i;
 
 export function isDangerousVariable(name: string): boolean {
   return DANGEROUS_VARIABLE.test(name);
@@ -210,6 +210,17 @@ function env(args: readonly ShellWord[], sink: CommandSink, origin: string): boo
       i += 2;
       continue;
     }
+    // A cluster of short options (`-iu X`, `-iS 'cmd'`): `u` and `C` take a value, `S` the rest as shell text.
+    if (/^-[A-Za-z0-9]+$/.test(value)) {
+      const at = value.slice(1).search(/[uCS]/);
+      if (at >= 0) {
+        const letter = value[at + 1]!;
+        const rest = value.slice(at + 2);
+        if (letter === 'S') return sink.shellText(rest ? literalWord(rest) : (args[i + 1] ?? null), 'env -S');
+        i += rest ? 1 : 2;
+        continue;
+      }
+    }
     if (value.startsWith('-')) {
       i++;
       continue;
@@ -245,11 +256,13 @@ function xargs(args: readonly ShellWord[], sink: CommandSink, origin: string): b
       break;
     }
     if (!value.startsWith('-') || value === '-') break;
-    if (/^-[IaLnPdsEe]$/.test(value)) {
-      if (value === '-a') sink.path('read', args[i + 1] ?? UNKNOWN_WORD, 'deny-only', 'xargs -a');
+    // `-e`, `-i` and `-l` take a value only when it is attached; these take the next word.
+    if (/^(-[IaLnPdsE]|--(arg-file|delimiter|max-args|max-procs|max-chars|process-slot-var))$/.test(value)) {
+      if (value === '-a' || value === '--arg-file') sink.path('read', args[i + 1] ?? UNKNOWN_WORD, 'deny-only', 'xargs -a');
       i += 2;
       continue;
     }
+    if (value.startsWith('--arg-file=')) sink.path('read', literalWord(value.slice('--arg-file='.length)), 'deny-only', 'xargs -a');
     i++;
   }
   // The input supplies more arguments, which the policy cannot see.
@@ -438,6 +451,7 @@ function awk(args: readonly ShellWord[], sink: CommandSink, _origin: string, nam
     const value = args[i]!.value;
     if (value === null) break;
     if (value === '-f' || value.startsWith('--file') || value.startsWith('-f')) return sink.opaque(`${name} -f runs a program file the policy cannot see`);
+    if (/^(-[ilE]|--(include|load|exec))/.test(value)) return sink.opaque(`${name} ${value} loads a program file or extension the policy cannot see`);
     if (value === '-v' || value === '-F') i++;
     else if (value === '--') {
       i++;
@@ -474,7 +488,8 @@ function readerWithPattern(args: readonly ShellWord[], sink: CommandSink, name: 
 function sort(args: readonly ShellWord[], sink: CommandSink): void {
   for (let i = 0; i < args.length; i++) {
     const value = args[i]!.value ?? '';
-    if (value.startsWith('--compress-program')) return sink.opaque('sort --compress-program runs another program');
+    // GNU options may be abbreviated: `--comp=x` is `--compress-program=x`.
+    if (value.startsWith('--comp')) return sink.opaque('sort --compress-program runs another program');
     if (value === '-o' || value === '--output') sink.path('write', args[i + 1] ?? UNKNOWN_WORD, 'full', 'sort -o');
     else if (value.startsWith('--output=')) sink.path('write', literalWord(value.slice(9)), 'full', 'sort -o');
     else if (/^-o./.test(value)) sink.path('write', literalWord(value.slice(2)), 'full', 'sort -o');
@@ -483,7 +498,8 @@ function sort(args: readonly ShellWord[], sink: CommandSink): void {
 }
 
 function tar(args: readonly ShellWord[], sink: CommandSink, origin: string): void {
-  if (args.some((word) => /^(--to-command|--use-compress-program|--checkpoint-action|--info-script|--new-volume-script|--rsh-command|-I$|-F$)/.test(word.value ?? ''))) {
+  // GNU long options may be abbreviated (`--to-c=`, `--use-comp=`, `--checkpoint-a=`), and -I may carry its program.
+  if (args.some((word) => /^(--to-c|--use-c|--checkpoint-a|--info-s|--new-v|--rsh-c|--rmt-c|-[A-Za-z]*[IF])/.test(word.value ?? ''))) {
     return sink.opaque('tar runs another program (--to-command, -I, --checkpoint-action, …)');
   }
   // Extraction writes below the -C directory, or below the working directory without one.
@@ -675,6 +691,76 @@ function zip(args: readonly ShellWord[], sink: CommandSink): void {
   if (args.some((word) => /^(-[A-Za-z]*@|--names-stdin)$/.test(word.value ?? ''))) sink.path('read', UNKNOWN_WORD, 'deny-only', 'zip -@');
 }
 
+/** ssh-family options that run a local program: `-o ProxyCommand=…`, `-S prog` (scp), `-e`/`--rsh` (rsync). */
+function remoteShell(args: readonly ShellWord[], sink: CommandSink, origin: string, name: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    const next = args[i + 1]?.value;
+    if (value === null) return sink.opaque(`the options of ${name} are only known at run time`);
+    const option = value === '-o' ? next : value.startsWith('-o') ? value.slice(2) : undefined;
+    if (option === null || (option !== undefined && /^\s*(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand|Match)/i.test(option))) {
+      return sink.opaque(`${name} -o ${option ?? '…'} runs a local command`);
+    }
+    if ((name === 'scp' || name === 'sftp') && /^-S/.test(value)) return sink.opaque(`${name} -S runs another program`);
+    if (name === 'rsync' && /^(-e|--rsh|--rsync-path)/.test(value)) return sink.opaque(`rsync ${value.split('=')[0]} runs another program`);
+    if (name === 'rsync' && /^-[A-Za-z]*e/.test(value) && !value.startsWith('--')) return sink.opaque('rsync -e runs another program');
+  }
+  if (name === 'rsync' || name === 'scp') copier(name, false)(args, sink, origin, name);
+}
+
+/** Package runners run the command they are given (`npx rm x`, `npm exec -- rm x`, `npm exec -c 'rm x'`). */
+function packageRunner(skip: number): Handler {
+  return (args, sink, origin, name) => {
+    const rest = args.slice(skip);
+    for (let i = 0; i < rest.length; i++) {
+      const value = rest[i]!.value;
+      if (value === null) return sink.opaque(`the arguments of ${name} are only known at run time`);
+      if (value === '-c' || value === '--call') return sink.shellText(rest[i + 1] ?? null, `${name} -c`);
+      if (value.startsWith('--call=')) return sink.shellText(literalWord(value.slice('--call='.length)), `${name} -c`);
+      if (value === '--') {
+        if (i + 1 < rest.length) interpretCommand(rest.slice(i + 1), sink, origin);
+        return true;
+      }
+      if (/^(-p|--package|-w|--workspace|--prefix|--registry|--cache|--userconfig)$/.test(value)) i++;
+      else if (!value.startsWith('-')) {
+        interpretCommand(rest.slice(i), sink, origin);
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+/** `npm exec`/`npm x`, `pnpm exec`/`dlx`, `yarn exec`/`dlx`: the subcommand runs a command; other subcommands run the package's own scripts. */
+function packageManager(runs: readonly string[]): Handler {
+  return (args, sink, origin, name) => {
+    const index = args.findIndex((word) => word.value === null || !(word.value ?? '').startsWith('-'));
+    const subcommand = args[index]?.value;
+    if (index < 0 || subcommand === undefined) return false;
+    if (subcommand === null) return sink.opaque(`the subcommand of ${name} is only known at run time`);
+    if (runs.includes(subcommand)) return packageRunner(index + 1)(args, sink, origin, name);
+    return false;
+  };
+}
+
+/** A wrapper that also writes a log file of its own (`time -o f`, `strace -o f`). */
+function withOutput(run: Handler, output: Handler): Handler {
+  return (args, sink, origin, name) => {
+    const start = skipOptions(args, new Set(['-o', '--output', '-f', '--format', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X', '-n']));
+    output(start === null ? args : args.slice(0, start), sink, origin, name);
+    return run(args, sink, origin, name);
+  };
+}
+
+/** `history -w/-a/-r/-n file` writes or reads the file. */
+function history(args: readonly ShellWord[], sink: CommandSink): void {
+  const flags = args.filter((word) => /^-[A-Za-z]+$/.test(word.value ?? '')).map((word) => word.value).join('');
+  const file = positionals(args)[0];
+  if (/[wa]/.test(flags)) sink.path('write', file ?? UNKNOWN_WORD, 'full', 'history -w');
+  if (/[rn]/.test(flags)) sink.path('read', file ?? UNKNOWN_WORD, 'deny-only', 'history -r');
+  if (args.some((word) => word.value === null)) sink.opaque('history with arguments only known at run time');
+}
+
 /** `perl -i` edits the files it names in place. */
 function perl(args: readonly ShellWord[], sink: CommandSink): void {
   if (!args.some((word) => /^-[A-Za-z]*i/.test(word.value ?? ''))) return;
@@ -708,14 +794,14 @@ const COMMANDS = new Map<string, Handler>([
   ['command', wrapper([])],
   ['builtin', wrapper([])],
   ['exec', wrapper(['-a'])],
-  ['time', wrapper(['-f', '-o', '--format', '--output'])],
+  ['time', withOutput(wrapper(['-f', '-o', '--format', '--output']), writesThrough('time', ['-o', '--output']))],
   ['coproc', wrapper([])],
   ['stdbuf', wrapper(['-i', '-o', '-e', '--input', '--output', '--error'])],
   ['taskset', wrapper([], 1)],
   ['chrt', wrapper([], 1)],
   ['chroot', wrapper(['--userspec', '--groups'], 1)],
-  ['strace', wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X'])],
-  ['ltrace', wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-n'])],
+  ['strace', withOutput(wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X']), writesThrough('strace', ['-o']))],
+  ['ltrace', withOutput(wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-n']), writesThrough('ltrace', ['-o']))],
   ['flock', (args, sink, origin) => {
     const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
     if (index < 0) return wrapper(['-w', '--timeout', '-E', '--conflict-exit-code'], 1)(args, sink, origin, 'flock');
@@ -730,6 +816,10 @@ const COMMANDS = new Map<string, Handler>([
     return true;
   }],
   ['script', (args, sink) => {
+    // The typescript file is the positional argument left after the -c command.
+    const command = args.findIndex((word) => word.value === '--command' || /^-[a-zA-Z]*c$/.test(word.value ?? ''));
+    const files = positionals(args.filter((_, i) => i !== command + 1 || command < 0)).filter((word) => !/^-/.test(word.value ?? ''));
+    sink.path('write', files[0] ?? literalWord('typescript'), 'deny-only', 'script');
     const attached = args.find((word) => (word.value ?? '').startsWith('--command='));
     if (attached) {
       sink.shellText(literalWord(attached.value!.slice('--command='.length)), 'script -c');
@@ -803,6 +893,24 @@ const COMMANDS = new Map<string, Handler>([
   ['batch', (_args, sink) => sink.opaque('batch runs commands it reads from its input, which the policy cannot see')],
   ['parallel', (_args, sink) => sink.opaque('parallel builds commands the policy cannot see')],
   ['perl', perl],
+  ['ssh', remoteShell],
+  ['scp', remoteShell],
+  ['sftp', remoteShell],
+  ['rsync', remoteShell],
+  ['npx', packageRunner(0)],
+  ['bunx', packageRunner(0)],
+  ['pnpx', packageRunner(0)],
+  ['npm', packageManager(['exec', 'x'])],
+  ['pnpm', packageManager(['exec', 'dlx'])],
+  ['yarn', packageManager(['exec', 'dlx'])],
+  ['history', history],
+  ['man', (args, sink) => {
+    if (args.some((word) => word.value === null || /^(-[A-Za-z]*[PH]|--pager|--html)/.test(word.value))) sink.opaque('man -P runs another program as its pager');
+  }],
+  ['zip', (args, sink) => {
+    if (args.some((word) => /^(-TT|--unzip-command)/.test(word.value ?? ''))) return sink.opaque('zip -TT runs another program');
+    zip(args, sink);
+  }],
   ['mkfifo', writer('mkfifo')],
   ['mknod', writer('mknod')],
   ['split', writer('split')],
@@ -810,7 +918,6 @@ const COMMANDS = new Map<string, Handler>([
   ['patch', writer('patch')],
   ['setfacl', writer('setfacl')],
   ['chattr', writer('chattr')],
-  ['zip', zip],
   ['sqlite3', writer('sqlite3')],
   ...['gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz', 'zstd', 'unzstd', 'lzma', 'compress'].map((name): [string, Handler] => [name, writer(name)]),
   ['uniq', outputAt('uniq', 1)],
@@ -848,8 +955,6 @@ const COMMANDS = new Map<string, Handler>([
   ['install', copier('install', false)],
   ['ln', copier('ln', false)],
   ['mv', copier('mv', true)],
-  ['rsync', copier('rsync', false)],
-  ['scp', copier('scp', false)],
   ['unzip', writesThrough('unzip', [], ['-d'])],
   ['openssl', writesThrough('openssl', ['-out'])],
   ...[
