@@ -744,9 +744,11 @@ function packageManager(runs: readonly string[]): Handler {
 }
 
 /** A wrapper that also writes a log file of its own (`time -o f`, `strace -o f`). */
-function withOutput(run: Handler, output: Handler): Handler {
+function withOutput(withValue: string[], output: Handler): Handler {
+  const options = new Set(withValue);
+  const run = wrapper(withValue);
   return (args, sink, origin, name) => {
-    const start = skipOptions(args, new Set(['-o', '--output', '-f', '--format', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X', '-n']));
+    const start = skipOptions(args, options);
     output(start === null ? args : args.slice(0, start), sink, origin, name);
     return run(args, sink, origin, name);
   };
@@ -794,14 +796,14 @@ const COMMANDS = new Map<string, Handler>([
   ['command', wrapper([])],
   ['builtin', wrapper([])],
   ['exec', wrapper(['-a'])],
-  ['time', withOutput(wrapper(['-f', '-o', '--format', '--output']), writesThrough('time', ['-o', '--output']))],
+  ['time', withOutput(['-f', '-o', '--format', '--output'], writesThrough('time', ['-o', '--output']))],
   ['coproc', wrapper([])],
   ['stdbuf', wrapper(['-i', '-o', '-e', '--input', '--output', '--error'])],
   ['taskset', wrapper([], 1)],
   ['chrt', wrapper([], 1)],
   ['chroot', wrapper(['--userspec', '--groups'], 1)],
-  ['strace', withOutput(wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X']), writesThrough('strace', ['-o']))],
-  ['ltrace', withOutput(wrapper(['-o', '-e', '-p', '-u', '-s', '-a', '-n']), writesThrough('ltrace', ['-o']))],
+  ['strace', withOutput(['-o', '-e', '-p', '-u', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X'], writesThrough('strace', ['-o']))],
+  ['ltrace', withOutput(['-o', '-e', '-p', '-u', '-s', '-a', '-n'], writesThrough('ltrace', ['-o']))],
   ['flock', (args, sink, origin) => {
     const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
     if (index < 0) return wrapper(['-w', '--timeout', '-E', '--conflict-exit-code'], 1)(args, sink, origin, 'flock');

@@ -612,6 +612,7 @@ const cases: Case[] = [
   ['admins', 'Bash(rsync -a src/ /tmp/x)', 'allow', 'review', 'Bash(*)'],
   ['admins', 'Bash(ssh -o BatchMode=yes host true)', 'allow', 'review', 'Bash(*)'],
   ['admins', 'Bash(time ls)', 'allow', 'review', 'Bash(*)'],
+  ['admins', 'Bash(strace -f -o trace.txt ls)', 'allow', 'review', 'Bash(*)'],
 
 ];
 
