@@ -128,7 +128,12 @@ class RuleEngine implements PolicyEngine {
   }
 
   private decideBash(permissions: PermissionSet, command: string, context: PathContext): Decision {
-    const effects = this.analyser.analyse(command, context);
+    let effects: ShellEffect[];
+    try {
+      effects = this.analyser.analyse(command, context);
+    } catch (error) {
+      return deny(null, `not understood, so denied: the command could not be analysed (${error instanceof Error ? error.message : String(error)})`);
+    }
     if (effects.length === 0) return deny(null, 'the command runs nothing the policy engine can identify');
     const allowedBy: string[] = [];
     let notUnderstood: Decision | undefined;

@@ -33,7 +33,13 @@ export async function createShellAnalyser(): Promise<ShellAnalyser> {
   return {
     analyse(command, context) {
       const analysis = new Analysis(parser, context);
-      analysis.run(command, 0);
+      try {
+        analysis.run(command, 0);
+      } catch (error) {
+        // Deep nesting (`$($($(…)))` thousands deep) can exhaust the stack: fail closed, never throw.
+        const why = error instanceof Error ? error.message : String(error);
+        return [{ kind: 'opaque', reason: `the command could not be analysed (${why}); it may be nested too deeply` }];
+      }
       return analysis.effects;
     },
   };
@@ -154,8 +160,10 @@ class Analysis implements CommandSink {
       return;
     }
     const moved = this.cwds.map((cwd) => normalizePath(target, { cwd, home: this.context.home }));
-    // cd may fail, so the old directories stay possible.
-    this.cwds = [...new Set([...this.cwds, ...moved])];
+    // cd may fail, so the old directories stay possible. Each cd can double them (`cd a; cd b; …`): past a bound
+    // the directory counts as unknown, so relative paths fail closed instead of the analysis taking exponential time.
+    const cwds = [...new Set([...this.cwds, ...moved])];
+    this.cwds = cwds.length > MAX_DIRECTORIES ? null : cwds;
   }
 
   // Statements -----------------------------------------------------------------------------------------------
@@ -586,3 +594,6 @@ function hasUnescapedBackquote(text: string): boolean {
 
 /** Characters that make bash expand a word into other file names: globs and brace expansion. */
 const EXPANDS = /[*?[]|\{[^{}]*(,|\.\.)[^{}]*\}/;
+
+/** How many working directories a command may have at one point before the engine stops tracking them. */
+const MAX_DIRECTORIES = 64;
