@@ -125,12 +125,12 @@ interface Tally {
 const tally = (): Tally => ({ sent: 0, ok: 0, errors: [], latencies: [] });
 const total = { sent: 0, ok: 0 };
 
-function record(into: Tally, outcome: Outcome): void {
+function record(into: Tally, outcome: Outcome, message = true): void {
   into.sent += 1;
-  total.sent += 1;
+  if (message) total.sent += 1;
   if (outcome.ok) {
     into.ok += 1;
-    total.ok += 1;
+    if (message) total.ok += 1;
     into.latencies.push(outcome.ms);
   } else if (into.errors.length < 5) into.errors.push(outcome.error ?? 'failed');
 }
@@ -159,7 +159,7 @@ async function closedLoop(gateway: URL, concurrency: number, seconds: number, of
 }
 
 /** Open loop: one request every 1/rate s regardless of replies (users in turn), for `seconds`. */
-async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Outcome>): Promise<Tally> {
+async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Outcome>, message = true): Promise<Tally> {
   const result = tally();
   const count = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -169,14 +169,15 @@ async function openLoop(rate: number, seconds: number, send: (index: number) => 
     const due = started + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    pending.push(send(i).then((outcome) => record(result, outcome)));
+    pending.push(send(i).then((outcome) => record(result, outcome, message)));
   }
   await Promise.all(pending);
   return result;
 }
 
 function startService(name: string, configFile: string, childEnv: NodeJS.ProcessEnv): Promise<Service> {
-  const child = spawn(process.execPath, [cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const service: Service = { name, child, maxRssKb: 0, output: [] };
   return new Promise((resolve, reject) => {
     let ready = false;
@@ -203,6 +204,16 @@ function rssKb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** User + system CPU seconds the process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -308,7 +319,7 @@ async function main(): Promise<void> {
     llm.requests.length = 0;
 
     // Baseline: the scripted model called directly, at the same open-loop rate as the latency phase.
-    const direct = await openLoop(RATE, RATE_SECONDS, () => callModel(model, modelBody));
+    const direct = await openLoop(RATE, RATE_SECONDS, () => callModel(model, modelBody), false);
     if (direct.ok !== direct.sent) throw new Error(`direct model calls failed: ${direct.errors.join('; ')}`);
     const directP50 = percentile(direct.latencies, 50);
     const directP99 = percentile(direct.latencies, 99);
@@ -367,6 +378,8 @@ async function main(): Promise<void> {
 
     clearInterval(sampler);
     sampler = undefined;
+    const cpu = Object.fromEntries(services.map((s) => [s.name, round(cpuSeconds(s.child.pid!))]));
+    console.log(`CPU seconds used: ${Object.entries(cpu).map(([name, seconds]) => `${name} ${seconds}`).join(', ')}; bench process ${round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6)}`);
     const rss = Object.fromEntries(services.map((s) => [s.name, round(s.maxRssKb / 1024)]));
     console.log(`max RSS: ${services.map((s) => `${s.name} ${round(s.maxRssKb / 1024)} MB`).join(', ')}`);
     console.log(
@@ -376,6 +389,7 @@ async function main(): Promise<void> {
         overhead_p99_ms: round(e2eP99 - directP99, 2),
         max_service_rss_mb: Math.max(...Object.values(rss)),
         rss_mb: rss,
+        cpu_s: cpu,
         best_concurrency: best?.concurrency ?? null,
         best_rates: bestRates.map((r) => round(r)),
         steps: steps.map((s) => ({ c: s.concurrency, rate: round(s.rate), ok: s.ok, sent: s.sent, p50_ms: round(s.p50), p99_ms: round(s.p99) })),
