@@ -23,6 +23,8 @@ const BEST_REPEATS = Number(env.BENCH_BEST_REPEATS ?? 2);
 const RATE = Number(env.BENCH_RATE ?? 100);
 const RATE_SECONDS = Number(env.BENCH_RATE_SECONDS ?? 8);
 const RATE_REPEATS = Number(env.BENCH_RATE_REPEATS ?? 3);
+/** A light load too, well under saturation, to tell the pipeline's own overhead from queueing. */
+const LOW_RATE = Number(env.BENCH_LOW_RATE ?? 20);
 const SANDBOX_IMAGE = env.CLAWGATE_SANDBOX_IMAGE || 'clawgate-sandbox:latest';
 const SERVICES = (env.BENCH_SERVICES ?? 'authz,sandbox,agent,gateway').split(',');
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -336,6 +338,11 @@ async function main(): Promise<void> {
       ratePhases.push({ p50, p99, ok: phase.ok, sent: phase.sent });
       console.log(`end to end at ${RATE}/s × ${RATE_SECONDS} s: ${phase.ok}/${phase.sent} answered, p50 ${round(p50, 2)} ms, p99 ${round(p99, 2)} ms${phase.errors.length ? `; errors: ${phase.errors.join('; ')}` : ''}`);
     }
+    const low = await openLoop(LOW_RATE, RATE_SECONDS, () => sendMessage(gateway, users[cursor++ % users.length]!));
+    llm.requests.length = 0;
+    const lowP50 = percentile(low.latencies, 50);
+    const lowP99 = percentile(low.latencies, 99);
+    console.log(`end to end at ${LOW_RATE}/s × ${RATE_SECONDS} s: ${low.ok}/${low.sent} answered, p50 ${round(lowP50, 2)} ms, p99 ${round(lowP99, 2)} ms`);
     const e2eP50 = median(ratePhases.map((p) => p.p50));
     const e2eP99 = median(ratePhases.map((p) => p.p99));
 
@@ -397,6 +404,11 @@ async function main(): Promise<void> {
         e2e_p50_ms: round(e2eP50, 2),
         e2e_p99_ms: round(e2eP99, 2),
         e2e_runs: ratePhases.map((p) => ({ p50_ms: round(p.p50, 2), p99_ms: round(p.p99, 2), ok: p.ok, sent: p.sent })),
+        low_rate: LOW_RATE,
+        low_rate_e2e_p50_ms: round(lowP50, 2),
+        low_rate_e2e_p99_ms: round(lowP99, 2),
+        low_rate_overhead_p50_ms: round(lowP50 - directP50, 2),
+        low_rate_overhead_p99_ms: round(lowP99 - directP99, 2),
         direct_p50_ms: round(directP50, 2),
         direct_p99_ms: round(directP99, 2),
         model_body_bytes: modelBody.length,
