@@ -267,7 +267,12 @@ export class EventStore {
        ORDER BY stream_version`,
       [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
     );
-    return result.rows.map(toRecordedEvent);
+    const events = result.rows.map(toRecordedEvent);
+    // What was read is a head the next append may try in one round trip (read, then append, is the usual
+    // turn); the append's statement checks version and hash, so a head that has moved since costs nothing.
+    const last = events.at(-1);
+    if (last) this.rememberHead(streamId, { version: last.streamVersion, hash: last.hash });
+    return events;
   }
 
   /** The version of the stream's last event; 0 when the stream has none. */

@@ -318,15 +318,14 @@ export class RunAgentUseCase {
 
   private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object): Promise<RecordedEvent> {
     const eventId = this.id(run, step);
-    await this.append(StreamIds.session(run.sessionKey), {
-      eventId,
-      type,
-      schemaVersion: SCHEMA_VERSION,
-      data,
-      metadata: this.metadata(run, undefined, run.causationId, context.traceparent),
-    });
-    const recorded = await this.store.readEvent(eventId);
-    if (!recorded) throw new Error(`event ${eventId} was appended but cannot be read back`);
+    // The append gives the event as recorded (the earlier record when a redelivered run appends it again).
+    const appended = await this.store.append(
+      StreamIds.session(run.sessionKey),
+      [{ eventId, type, schemaVersion: SCHEMA_VERSION, data, metadata: this.metadata(run, undefined, run.causationId, context.traceparent) }],
+      { expectedVersion: 'any' },
+    );
+    const recorded = appended.events[0];
+    if (!recorded) throw new Error(`event ${eventId} was appended but is missing from the append's result`);
     return recorded;
   }
 
