@@ -290,6 +290,15 @@ export class EventStore {
     return row ? toRecordedEvent(row) : undefined;
   }
 
+  /** The events of these ids that are recorded, in one query (ids not recorded, or not UUIDs, are left out). */
+  async readEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const ids = eventIds.filter(isUuid).map((id) => id.toLowerCase());
+    if (ids.length === 0) return [];
+    const result = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE event_id = ANY($1::uuid[])`, [ids]);
+    return result.rows.map(toRecordedEvent);
+  }
+
   /**
    * Up to `limit` events after `cursor`, gap-safe: in (transaction, position) order and only from
    * transactions older than every transaction still running, so an event that becomes visible later can never
