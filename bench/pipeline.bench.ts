@@ -263,6 +263,7 @@ async function serverVersions(databaseUrl: string): Promise<{ postgres: string; 
 
 async function main(): Promise<void> {
   const benchStarted = performance.now();
+  const loadBefore = os.loadavg()[0]!;
   const llm = await ScriptedLlm.start({ fallback: () => ({ reply: REPLY_TEXT }) });
   let database: TestDatabase | undefined;
   const prefix = uniqueBusPrefix('bench');
@@ -418,6 +419,7 @@ async function main(): Promise<void> {
         events_complete: complete,
         users: USERS,
         cpus: os.cpus().length,
+        load_avg_1m: [round(loadBefore, 2), round(os.loadavg()[0]!, 2)],
         seconds: round((performance.now() - benchStarted) / 1000, 0),
       }),
     );
