@@ -179,7 +179,9 @@ async function openLoop(rate: number, seconds: number, send: (index: number) => 
 
 function startService(name: string, configFile: string, childEnv: NodeJS.ProcessEnv): Promise<Service> {
   const profile = env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Extra Node flags for every service (e.g. a heap limit, to tell live memory from garbage not yet collected).
+  const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...profile, cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const service: Service = { name, child, maxRssKb: 0, output: [] };
   return new Promise((resolve, reject) => {
     let ready = false;
