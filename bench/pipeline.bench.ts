@@ -273,6 +273,25 @@ async function main(): Promise<void> {
   const services: Service[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let exitCode = 0;
+  let cleaning: Promise<void> | undefined;
+  /** Services stopped, streams deleted, database dropped, config removed — once, at the end or on a signal. */
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      stopping = true;
+      if (sampler) clearInterval(sampler);
+      for (const service of [...services].reverse()) await stopService(service);
+      agent.destroy();
+      await llm.close();
+      await deleteBusStreams(prefix).catch((error: unknown) => console.error(`deleting streams: ${String(error)}`));
+      await database?.drop().catch((error: unknown) => console.error(`dropping database: ${String(error)}`));
+      rmSync(workdir, { recursive: true, force: true });
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     database = await createTestDatabase('benchpipe');
     const port = await freePort();
@@ -426,14 +445,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    stopping = true;
-    if (sampler) clearInterval(sampler);
-    for (const service of [...services].reverse()) await stopService(service);
-    agent.destroy();
-    await llm.close();
-    await deleteBusStreams(prefix).catch((error: unknown) => console.error(`deleting streams: ${String(error)}`));
-    await database?.drop().catch((error: unknown) => console.error(`dropping database: ${String(error)}`));
-    rmSync(workdir, { recursive: true, force: true });
+    await cleanup();
   }
   process.exitCode = exitCode;
 }
