@@ -77,11 +77,10 @@ export class RunAgentUseCase {
   async execute(run: RunRequest, trace: Trace): Promise<void> {
     await inSpan('agent.run', { traceparent: trace.traceparent, kind: 'consumer', attributes: { 'clawgate.agent': run.agentId, 'clawgate.session': run.sessionKey } }, async (scope) => {
       const context: Trace = { traceparent: scope.traceparent };
-      const received = await this.store.readEvent(deterministicEventId(run.messageId, 'received'));
+      const { received, finished } = await this.progress(run);
       if (!received) throw new Error(`run for message ${run.messageId}: its MessageReceived event is missing`);
       const message = received.data as MessageReceived;
 
-      const finished = (await this.store.readEvent(this.id(run, 'reply-produced'))) ?? (await this.store.readEvent(this.id(run, 'run-failed')));
       if (finished) return this.deliver(run, message, finished, context);
 
       const session = await this.store.readStream(StreamIds.session(run.sessionKey));
@@ -96,9 +95,8 @@ export class RunAgentUseCase {
    * tell the user, so the message does not vanish.
    */
   async giveUp(run: RunRequest, lastError: unknown, trace: Trace): Promise<void> {
-    const received = await this.store.readEvent(deterministicEventId(run.messageId, 'received'));
+    const { received, finished } = await this.progress(run);
     if (!received) return;
-    const finished = (await this.store.readEvent(this.id(run, 'reply-produced'))) ?? (await this.store.readEvent(this.id(run, 'run-failed')));
     const outcome =
       finished ??
       (await this.fail(
@@ -306,6 +304,14 @@ export class RunAgentUseCase {
     });
   }
 
+  /** The run's message as received and its outcome if one is recorded (a reply, else a failure), in one query. */
+  private async progress(run: RunRequest): Promise<{ received: RecordedEvent | undefined; finished: RecordedEvent | undefined }> {
+    const ids = { received: deterministicEventId(run.messageId, 'received'), reply: this.id(run, 'reply-produced'), failed: this.id(run, 'run-failed') };
+    const events = await this.store.readEvents(Object.values(ids));
+    const byId = (id: string) => events.find((event) => event.eventId === id.toLowerCase());
+    return { received: byId(ids.received), finished: byId(ids.reply) ?? byId(ids.failed) };
+  }
+
   private clientFor(agent: ResolvedAgent): LlmClient {
     const choice = chooseModel(this.config, agent);
     const key = `${choice.provider.name}\u0000${choice.model}`;
@@ -319,15 +325,14 @@ export class RunAgentUseCase {
 
   private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object): Promise<RecordedEvent> {
     const eventId = this.id(run, step);
-    await this.append(StreamIds.session(run.sessionKey), {
-      eventId,
-      type,
-      schemaVersion: SCHEMA_VERSION,
-      data,
-      metadata: this.metadata(run, undefined, run.causationId, context.traceparent),
-    });
-    const recorded = await this.store.readEvent(eventId);
-    if (!recorded) throw new Error(`event ${eventId} was appended but cannot be read back`);
+    // The append gives the event as recorded (the earlier record when a redelivered run appends it again).
+    const appended = await this.store.append(
+      StreamIds.session(run.sessionKey),
+      [{ eventId, type, schemaVersion: SCHEMA_VERSION, data, metadata: this.metadata(run, undefined, run.causationId, context.traceparent) }],
+      { expectedVersion: 'any' },
+    );
+    const recorded = appended.events[0];
+    if (!recorded) throw new Error(`event ${eventId} was appended but is missing from the append's result`);
     return recorded;
   }
 

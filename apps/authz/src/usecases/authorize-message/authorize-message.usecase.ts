@@ -61,9 +61,9 @@ export class AuthorizeMessageUseCase {
   }
 
   private async recordedOutcome(message: InboundMessage): Promise<RecordedEvent | undefined> {
-    const authorized = await this.store.readEvent(deterministicEventId(message.messageId, 'authorized'));
-    if (authorized) return authorized;
-    return this.store.readEvent(deterministicEventId(message.messageId, 'rejected'));
+    const authorizedId = deterministicEventId(message.messageId, 'authorized');
+    const recorded = await this.store.readEvents([authorizedId, deterministicEventId(message.messageId, 'rejected')]);
+    return recorded.find((event) => event.eventId === authorizedId.toLowerCase()) ?? recorded[0];
   }
 
   private async startRun(message: InboundMessage, authorizedEvent: RecordedEvent, context: Pick<DeliveryContext, 'traceparent'>) {
