@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { type Bus } from '#bus';
@@ -23,7 +24,7 @@ import {
   type ToolCallRequested,
 } from '#contracts';
 import { type ResolvedAgent, type ResolvedConfig } from '#config';
-import { type EventStore } from '#event-store';
+import { EventIdConflictError, type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
 import { chooseModel, LlmCallError, LlmClient, type LlmCompletion } from '../llm/llm-client.js';
@@ -325,19 +326,32 @@ export class RunAgentUseCase {
 
   private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object): Promise<RecordedEvent> {
     const eventId = this.id(run, step);
-    // The append gives the event as recorded (the earlier record when a redelivered run appends it again).
-    const appended = await this.store.append(
-      StreamIds.session(run.sessionKey),
-      [{ eventId, type, schemaVersion: SCHEMA_VERSION, data, metadata: this.metadata(run, undefined, run.causationId, context.traceparent) }],
-      { expectedVersion: 'any' },
-    );
-    const recorded = appended.events[0];
-    if (!recorded) throw new Error(`event ${eventId} was appended but is missing from the append's result`);
-    return recorded;
+    return this.append(StreamIds.session(run.sessionKey), {
+      eventId,
+      type,
+      schemaVersion: SCHEMA_VERSION,
+      data,
+      metadata: this.metadata(run, undefined, run.causationId, context.traceparent),
+    });
   }
 
-  private async append(streamId: string, event: NewEvent): Promise<void> {
-    await this.store.append(streamId, [event], { expectedVersion: 'any' });
+  /**
+   * Appends one event with a deterministic id and returns it as recorded. A redelivered run appends the same
+   * step again under a new span: same id and data, other metadata. The first record stands; only other data
+   * under the same id is an error.
+   */
+  private async append(streamId: string, event: NewEvent): Promise<RecordedEvent> {
+    try {
+      const appended = await this.store.append(streamId, [event], { expectedVersion: 'any' });
+      const recorded = appended.events[0];
+      if (!recorded) throw new Error(`event ${event.eventId} was appended but is missing from the append's result`);
+      return recorded;
+    } catch (error) {
+      if (!(error instanceof EventIdConflictError)) throw error;
+      const recorded = await this.store.readEvent(event.eventId);
+      if (!recorded || recorded.type !== event.type || !isDeepStrictEqual(recorded.data, JSON.parse(JSON.stringify(event.data)))) throw error;
+      return recorded;
+    }
   }
 
   private metadata(run: RunRequest, message: MessageReceived | undefined, causationId: string, traceparent: string | undefined): EventMetadata {
