@@ -11,6 +11,7 @@ export {
 } from './errors.js';
 export { EventStore, type AppendOptions, type AppendResult, type EventStoreOptions, type ReadStreamOptions } from './event-store.js';
 export { runMigrations, type MigrationReport } from './migrate.js';
+export { writeAuditSettings, type AuditSettings } from './audit-settings.js';
 export { START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
 export { Subscription, type SubscriptionHandler, type SubscriptionOptions, type SubscriptionTransaction } from './subscription.js';
 export { type VerifyFailure, type VerifyReport } from './verify.js';

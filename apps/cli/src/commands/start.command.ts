@@ -88,6 +88,8 @@ export function registerStartCommand(program: Command): void {
         const url = context.databaseUrl ?? databaseUrlFromEnv();
         const report = await runMigrations(url);
         console.log(`migrations: ${report.applied.length === 0 ? 'up to date' : `applied ${report.applied.join(', ')}`} (${redactDatabaseUrl(url)})`);
+        const { recordAuditSettings } = await import('./migrate.command.js');
+        await recordAuditSettings(url, config);
       }
 
       const running: Running[] = [];
