@@ -4,6 +4,7 @@ import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
+import { registerReplayCommand } from './commands/replay.command.js';
 import { registerSandboxCommand } from './commands/sandbox.command.js';
 import { registerSessionsCommand } from './commands/sessions.command.js';
 import { registerStartCommand } from './commands/start.command.js';
@@ -23,6 +24,7 @@ registerAuditCommand(program);
 registerPolicyCommand(program);
 registerSandboxCommand(program);
 registerSessionsCommand(program);
+registerReplayCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);
