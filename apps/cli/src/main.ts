@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
+import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
 import { registerReplayCommand } from './commands/replay.command.js';
@@ -21,6 +22,7 @@ const program = new Command('clawgate')
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerAuditCommand(program);
+registerDoctorCommand(program);
 registerPolicyCommand(program);
 registerSandboxCommand(program);
 registerSessionsCommand(program);
