@@ -1,13 +1,24 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type EventStore, type Subscription } from '#event-store';
+import { type AuditLineSettings } from './audit-file/audit-file-lines.js';
+import { AuditFileWriter } from './audit-file/audit-file-writer.js';
+import { AUDIT_FILE_SUBSCRIPTION, auditFileHandler, cursorOf } from './audit-file/project-audit-file.js';
 import { PROJECTOR_EVENT_STORE, PROJECTOR_SETTINGS } from './projector.tokens.js';
 import { projectSessions, SESSIONS_SUBSCRIPTION } from './sessions/project-sessions.js';
+
+/** `logging.auditLog` when it is enabled with a path: the projector keeps the JSONL audit file. */
+export interface AuditFileSettings extends AuditLineSettings {
+  path: string;
+  /** Rotate once the file reaches this many bytes. */
+  rotateBytes?: number | undefined;
+}
 
 export interface ProjectorSettings {
   /** Events per transaction; default 500. */
   batchSize?: number | undefined;
   /** Wait between polls once caught up; default 200 ms. */
   pollIntervalMs?: number | undefined;
+  auditFile?: AuditFileSettings | undefined;
 }
 
 /** Keeps the read models: one gap-safe subscription per model, each batch one transaction with its checkpoint. */
@@ -15,18 +26,32 @@ export interface ProjectorSettings {
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectorService.name);
   private sessions: Subscription | undefined;
+  private auditFile: { subscription: Subscription; writer: AuditFileWriter } | undefined;
 
   constructor(
     @Inject(PROJECTOR_EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTOR_SETTINGS) private readonly settings: ProjectorSettings,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.sessions = this.store.subscribe(SESSIONS_SUBSCRIPTION, projectSessions, {
+  async onApplicationBootstrap(): Promise<void> {
+    const options = {
       ...(this.settings.batchSize ? { batchSize: this.settings.batchSize } : {}),
       ...(this.settings.pollIntervalMs ? { pollIntervalMs: this.settings.pollIntervalMs } : {}),
-    });
+    };
+    this.sessions = this.store.subscribe(SESSIONS_SUBSCRIPTION, projectSessions, options);
     this.logger.log(`projector ready: subscription ${SESSIONS_SUBSCRIPTION} keeps rm_sessions`);
+    const file = this.settings.auditFile;
+    if (file) {
+      const { writer, lastEventId } = await AuditFileWriter.open(file.path, file.rotateBytes);
+      const last = lastEventId ? await this.store.readEvent(lastEventId) : undefined;
+      if (lastEventId && !last) {
+        await writer.close();
+        throw new Error(`${file.path}: its last line names event ${lastEventId}, which this event store does not have (another deployment's file?)`);
+      }
+      const handler = auditFileHandler(writer, { includeMessages: file.includeMessages, includeTools: file.includeTools }, last ? cursorOf(last) : undefined);
+      this.auditFile = { subscription: this.store.subscribe(AUDIT_FILE_SUBSCRIPTION, handler, options), writer };
+      this.logger.log(`projector ready: subscription ${AUDIT_FILE_SUBSCRIPTION} appends to ${file.path}`);
+    }
   }
 
   /**
@@ -35,10 +60,24 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
    */
   get closed(): Promise<Error | undefined> {
     if (!this.sessions) throw new Error('the projector has not started');
-    return this.sessions.closed;
+    const subscriptions = [this.sessions, ...(this.auditFile ? [this.auditFile.subscription] : [])];
+    // The first failure, or undefined once every subscription has stopped cleanly.
+    return new Promise((resolve) => {
+      let open = subscriptions.length;
+      for (const subscription of subscriptions) {
+        void subscription.closed.then((error) => {
+          open -= 1;
+          if (error || open === 0) resolve(error);
+        });
+      }
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.sessions?.stop();
+    if (this.auditFile) {
+      await this.auditFile.subscription.stop();
+      await this.auditFile.writer.close();
+    }
   }
 }

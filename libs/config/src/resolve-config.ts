@@ -50,6 +50,7 @@ export function resolveConfig(
         includeMessages: raw.logging?.auditLog?.includeMessages ?? false,
         includeTools: raw.logging?.auditLog?.includeTools ?? true,
         retentionDays: raw.logging?.auditLog?.retentionDays,
+        rotateBytes: raw.logging?.auditLog?.rotateBytes,
       },
     },
   };

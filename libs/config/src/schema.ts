@@ -181,6 +181,7 @@ const Logging = strict({
     includeMessages: z.boolean().optional(),
     includeTools: z.boolean().optional(),
     retentionDays: z.number().int().positive().optional(),
+    rotateBytes: z.number().int().min(4096, 'must be at least 4096').optional().describe('Rotate the audit file once it reaches this size (default 64 MiB).'),
   }).optional(),
 });
 

@@ -24,7 +24,9 @@ const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
   // Reads only the event store and catches up from its checkpoint: nothing waits for it.
   projector: async (c) => {
     const { startProjector } = await import('../../../projector/src/start-projector.js');
-    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false });
+    const audit = c.config.logging.auditLog;
+    const auditFile = audit.enabled && audit.path ? { path: audit.path, includeMessages: audit.includeMessages, includeTools: audit.includeTools, rotateBytes: audit.rotateBytes } : undefined;
+    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false, auditFile });
   },
   authz: async (c) => {
     const { startAuthz } = await import('../../../authz/src/start-authz.js');
