@@ -27,7 +27,7 @@ export class ProjectorModule implements OnApplicationShutdown {
         },
         {
           provide: PROJECTOR_SETTINGS,
-          useValue: { batchSize: options.batchSize, pollIntervalMs: options.pollIntervalMs, auditFile: options.auditFile } satisfies ProjectorSettings,
+          useValue: { batchSize: options.batchSize, pollIntervalMs: options.pollIntervalMs, auditFile: options.auditFile, digests: options.digests } satisfies ProjectorSettings,
         },
         ProjectorService,
       ],

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type EventStore, type Subscription } from '#event-store';
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_DIGEST_POLICY, loadSigningKey, writeDigestIfDue, type EventStore, type Subscription } from '#event-store';
 import { type AuditLineSettings } from './audit-file/audit-file-lines.js';
 import { AuditFileWriter } from './audit-file/audit-file-writer.js';
 import { AUDIT_FILE_SUBSCRIPTION, auditFileHandler, cursorOf } from './audit-file/project-audit-file.js';
@@ -19,7 +20,12 @@ export interface ProjectorSettings {
   /** Wait between polls once caught up; default 200 ms. */
   pollIntervalMs?: number | undefined;
   auditFile?: AuditFileSettings | undefined;
+  /** Sign digests over the store with this key file (`logging.auditLog.digests`). */
+  digests?: { keyFile: string; everyEvents?: number | undefined; everySeconds?: number | undefined } | undefined;
 }
+
+/** The subscription that writes the signed digests; its checkpoint commits with each digest. */
+export const DIGESTS_SUBSCRIPTION = 'projector:digests';
 
 /** Keeps the read models: one gap-safe subscription per model, each batch one transaction with its checkpoint. */
 @Injectable()
@@ -27,6 +33,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(ProjectorService.name);
   private sessions: Subscription | undefined;
   private auditFile: { subscription: Subscription; writer: AuditFileWriter } | undefined;
+  private digests: Subscription | undefined;
 
   constructor(
     @Inject(PROJECTOR_EVENT_STORE) private readonly store: EventStore,
@@ -52,6 +59,20 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       this.auditFile = { subscription: this.store.subscribe(AUDIT_FILE_SUBSCRIPTION, handler, options), writer };
       this.logger.log(`projector ready: subscription ${AUDIT_FILE_SUBSCRIPTION} appends to ${file.path}`);
     }
+    const digests = this.settings.digests;
+    if (digests) {
+      const key = loadSigningKey(await readFile(digests.keyFile, 'utf8'));
+      const policy = { everyEvents: digests.everyEvents ?? DEFAULT_DIGEST_POLICY.everyEvents, everySeconds: digests.everySeconds ?? DEFAULT_DIGEST_POLICY.everySeconds };
+      this.digests = this.store.subscribe(
+        DIGESTS_SUBSCRIPTION,
+        async (events, tx) => {
+          const last = events.at(-1)!;
+          await writeDigestIfDue(tx, key, policy, { transactionId: last.transactionId, globalPosition: last.globalPosition });
+        },
+        options,
+      );
+      this.logger.log(`projector ready: subscription ${DIGESTS_SUBSCRIPTION} signs digests with key ${key.keyId}`);
+    }
   }
 
   /**
@@ -60,7 +81,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
    */
   get closed(): Promise<Error | undefined> {
     if (!this.sessions) throw new Error('the projector has not started');
-    const subscriptions = [this.sessions, ...(this.auditFile ? [this.auditFile.subscription] : [])];
+    const subscriptions = [this.sessions, ...(this.auditFile ? [this.auditFile.subscription] : []), ...(this.digests ? [this.digests] : [])];
     // The first failure, or undefined once every subscription has stopped cleanly.
     return new Promise((resolve) => {
       let open = subscriptions.length;
@@ -75,6 +96,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await this.sessions?.stop();
+    await this.digests?.stop();
     if (this.auditFile) {
       await this.auditFile.subscription.stop();
       await this.auditFile.writer.close();

@@ -51,6 +51,9 @@ export function resolveConfig(
         includeTools: raw.logging?.auditLog?.includeTools ?? true,
         retentionDays: raw.logging?.auditLog?.retentionDays,
         rotateBytes: raw.logging?.auditLog?.rotateBytes,
+        digests: raw.logging?.auditLog?.digests
+          ? { keyFile: raw.logging.auditLog.digests.keyFile, everyEvents: raw.logging.auditLog.digests.everyEvents, everySeconds: raw.logging.auditLog.digests.everySeconds }
+          : undefined,
       },
     },
   };

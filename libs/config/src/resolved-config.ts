@@ -67,6 +67,8 @@ export interface ResolvedConfig {
       includeTools: boolean;
       retentionDays: number | undefined;
       rotateBytes: number | undefined;
+      /** Signed digests over the event store (`clawgate audit verify --public-key`). */
+      digests: { keyFile: string; everyEvents: number | undefined; everySeconds: number | undefined } | undefined;
     };
   };
 }

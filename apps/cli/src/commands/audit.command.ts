@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { type Command } from 'commander';
-import { EventStore, InvalidDatabaseUrlError, parseDatabaseUrl, type VerifyReport } from '#event-store';
+import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { EventStore, InvalidDatabaseUrlError, loadVerifyKey, parseDatabaseUrl, type DigestReport, type VerifyReport } from '#event-store';
 import { BadAuditInput, parseAuditTime } from '../audit/audit-time.js';
 import { exportAuditLog, type AuditExportFormat } from '../audit/export-audit-log.js';
 import { EXIT } from '../exit-codes.js';
@@ -49,32 +51,62 @@ export function registerAuditCommand(program: Command): void {
 
   audit
     .command('verify')
-    .description("recompute every stream's hash chain: exit 0 if all hold, 1 naming the first bad event of each stream")
+    .description(
+      "recompute every stream's hash chain and, given the digest key, check the signed digests: exit 0 if all hold, 1 naming what was changed, deleted or reordered",
+    )
     .option('--database-url <url>', DATABASE_URL_OPTION_HELP)
-    .action(async (options: { databaseUrl?: string }) => {
+    .option('--public-key <file>', 'Ed25519 key (PEM, public or private) the digests are checked with')
+    .option('--config <file>', "take the key from the config's logging.auditLog.digests.keyFile")
+    .action(async (options: { databaseUrl?: string; publicKey?: string; config?: string }) => {
       const databaseUrl = chosenDatabaseUrl(options);
       let report: VerifyReport;
+      let digests: DigestReport | undefined;
       try {
+        const keyFile = options.publicKey ?? (options.config === undefined ? undefined : digestKeyFileOf(options.config));
+        const publicKey = keyFile === undefined ? undefined : loadVerifyKey(await readFile(keyFile, 'utf8'));
         const store = await EventStore.connect({ databaseUrl, applicationName: 'clawgate-audit-verify', poolSize: 1 });
         try {
           report = await store.verify();
+          if (publicKey) digests = await store.verifyDigests(publicKey);
         } finally {
           await store.close();
         }
       } catch (error) {
         console.error(`audit verify failed: ${printableError(error, databaseUrl)}`);
-        process.exitCode = error instanceof InvalidDatabaseUrlError ? EXIT.badInput : EXIT.failed;
+        process.exitCode = error instanceof InvalidDatabaseUrlError || error instanceof BadAuditInput ? EXIT.badInput : EXIT.failed;
         return;
       }
       if (report.ok) {
         console.log(`OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, every hash chain intact`);
-        return;
+      } else {
+        for (const failure of report.failures) {
+          const event = failure.eventId ? `event ${failure.eventId} (global position ${failure.globalPosition})` : 'no event';
+          console.log(`BROKEN stream ${failure.streamId} at version ${failure.streamVersion}: ${event}: ${failure.reason}`);
+        }
+        console.log(`${report.failures.length} of ${report.streamsChecked} streams broken (${report.eventsChecked} events checked)`);
+        process.exitCode = EXIT.failed;
       }
-      for (const failure of report.failures) {
-        const event = failure.eventId ? `event ${failure.eventId} (global position ${failure.globalPosition})` : 'no event';
-        console.log(`BROKEN stream ${failure.streamId} at version ${failure.streamVersion}: ${event}: ${failure.reason}`);
+      if (!digests) return;
+      for (const failure of digests.failures) console.log(`BROKEN digest ${failure.seq} (${failure.range}): ${failure.problem}`);
+      const pending = digests.eventsPending > 0 ? `; ${digests.eventsPending} newer events not covered by a digest yet` : '';
+      if (digests.ok) {
+        console.log(`DIGESTS OK: ${digests.digestsChecked} signed digests covering ${digests.eventsCovered} events${pending}`);
+      } else {
+        console.log(`${digests.failures.length} digest problems in ${digests.digestsChecked} digests${pending}`);
+        process.exitCode = EXIT.failed;
       }
-      console.log(`${report.failures.length} of ${report.streamsChecked} streams broken (${report.eventsChecked} events checked)`);
-      process.exitCode = EXIT.failed;
     });
+}
+
+function digestKeyFileOf(configFile: string): string {
+  let config: ResolvedConfig;
+  try {
+    config = loadConfig({ file: configFile });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new BadAuditInput(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
+  }
+  const keyFile = config.logging.auditLog.digests?.keyFile;
+  if (!keyFile) throw new BadAuditInput(`${config.source} has no logging.auditLog.digests.keyFile: give --public-key`);
+  return keyFile;
 }

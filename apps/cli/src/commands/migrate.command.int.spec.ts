@@ -34,6 +34,7 @@ describe('clawgate migrate', () => {
       'applied EventStore1764000000000',
       'applied SessionsReadModel1764100000000',
       'applied ComplianceViews1764200000000',
+      'applied SignedDigests1764300000000',
     ]);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
   });

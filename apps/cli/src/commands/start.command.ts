@@ -26,7 +26,7 @@ const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
     const { startProjector } = await import('../../../projector/src/start-projector.js');
     const audit = c.config.logging.auditLog;
     const auditFile = audit.enabled && audit.path ? { path: audit.path, includeMessages: audit.includeMessages, includeTools: audit.includeTools, rotateBytes: audit.rotateBytes } : undefined;
-    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false, auditFile });
+    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false, auditFile, digests: audit.digests });
   },
   authz: async (c) => {
     const { startAuthz } = await import('../../../authz/src/start-authz.js');
