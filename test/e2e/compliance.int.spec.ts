@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { writeAuditSettings } from '#event-store';
+import { recordAdminAction, writeAuditSettings } from '#event-store';
 import { repoRoot, type ChatCompletionRequestBody, type ScriptedTurn } from '#testing';
 import { postMessage } from '../../apps/gateway/src/test-support/gateway-test-kit.js';
 import { startPipeline, tokens, type Pipeline } from './support/pipeline.js';
@@ -222,6 +222,12 @@ describe('compliance views and the documented queries, as clawgate_auditor, afte
     } finally {
       await writeAuditSettings(pipeline.database.url, { includeMessages: false, includeTools: true, retentionDays: 90, source: 'test' });
     }
+  });
+
+  it('15: admin actions, with the login that ran them', bounded, async () => {
+    await recordAdminAction(pipeline.database.url, { what: 'audit export --since 2026-11-01T00:00:00.000Z --format csv', command: 'audit export', arguments: { format: 'csv' } });
+    const rows = await run('admin-actions');
+    assert.deepEqual(rows.map((r) => [r.user_id, r.command]), [['postgres', 'audit export --since 2026-11-01T00:00:00.000Z --format csv']]);
   });
 });
 

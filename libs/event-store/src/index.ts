@@ -12,6 +12,7 @@ export {
 export { EventStore, type AppendOptions, type AppendResult, type EventStoreOptions, type ReadStreamOptions } from './event-store.js';
 export { runMigrations, type MigrationReport } from './migrate.js';
 export { writeAuditSettings, type AuditSettings } from './audit-settings.js';
+export { recordAdminAction } from './admin-actions.js';
 export {
   DEFAULT_DIGEST_POLICY,
   keyIdOf,

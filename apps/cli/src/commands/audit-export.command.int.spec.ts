@@ -67,7 +67,10 @@ describe('clawgate audit export', () => {
       ['200', 'message', 'ok'],
       ['200', 'model_call', 'tool_calls'],
       ['200', 'tool', 'denied'],
+      [auditorLogin, 'admin', 'ok'],
     ]);
+    assert.match(String(lines[8]!.command), /^audit export --since \d{4}-\d\d-\d\dT[\d:.]+Z --format jsonl$/, 'the export itself is recorded first, the login as its actor');
+    assert.equal(lines[8]!.channel, 'cli');
     const modelCall = lines[1]!;
     assert.deepEqual(
       { timestamp: typeof modelCall.timestamp, channel: modelCall.channel, model: modelCall.model, tokens: modelCall.tokens, sessionId: modelCall.sessionId },
@@ -75,9 +78,9 @@ describe('clawgate audit export', () => {
     );
     assert.deepEqual([lines[2]!.tool, lines[2]!.command], ['Bash', 'ls /workspace']);
     assert.ok(!('tool' in lines[0]!) && !('tokens' in lines[0]!), 'keys without a value are left out, as in the article');
-    assert.match(run.stderr, /^audit export: 0\/8 lines$/m);
-    assert.match(run.stderr, /^audit export: 8\/8 lines$/m);
-    assert.match(run.stderr, /^audit export: done, 8 lines from .+ to now$/m);
+    assert.match(run.stderr, /^audit export: 0\/9 lines$/m);
+    assert.match(run.stderr, /^audit export: 9\/9 lines$/m);
+    assert.match(run.stderr, /^audit export: done, 9 lines from .+ to now$/m);
   });
 
   it('filters by user and time range; writes CSV with quoting and formula-safe fields', bounded, () => {
@@ -98,6 +101,20 @@ describe('clawgate audit export', () => {
     const empty = clawgate(['audit', 'export', '--since', '2000-01-01', '--until', '2000-01-02', '--database-url', auditorUrl]);
     assert.deepEqual([empty.code, empty.stdout], [0, '']);
     assert.match(empty.stderr, /done, 0 lines from 2000-01-01T00:00:00\.000Z to 2000-01-02T00:00:00\.000Z/);
+  });
+
+  it('lets no login record an admin action in the name of another', bounded, async () => {
+    const client = new pg.Client({ connectionString: auditorUrl });
+    await client.connect();
+    try {
+      await assert.rejects(
+        client.query(`SELECT record_admin_action(gen_random_uuid(), '{}'::jsonb, '{"actor":{"kind":"admin","id":"someone-else"}}'::jsonb, now(), 'x')`),
+        /recorded with the calling login/,
+      );
+      await assert.rejects(client.query(`INSERT INTO es_events (stream_id) VALUES ('x')`), /permission denied/);
+    } finally {
+      await client.end();
+    }
   });
 
   it('exits 2 on a bad time or format, 1 when the login may not read the views', bounded, () => {

@@ -109,20 +109,21 @@ describe('clawgate audit verify with signed digests, after tampering as superuse
     });
     const run = verify('--public-key', publicKeyFile);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /^OK: 48 events in \d+ streams, every hash chain intact$/m, 'the chains alone no longer see it');
+    assert.match(run.stdout, /^OK: \d+ events in \d+ streams, every hash chain intact$/m, 'the chains alone no longer see it');
     assert.ok(run.stdout.includes(`stream ${target.streamId}: its events were changed`), run.stdout);
   });
 
   it('names a deleted stream, which the hash chains cannot see', bounded, async () => {
     const streamId = 'session:default:telegram:300';
     const count = (await store.readStream(streamId)).length;
+    const total = Number((await admin.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0]!.n);
     await tamper(async (client) => {
       await client.query('DELETE FROM es_events WHERE stream_id = $1', [streamId]);
       await client.query('DELETE FROM es_streams WHERE stream_id = $1', [streamId]);
     });
     const run = verify('--public-key', publicKeyFile);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, new RegExp(`^OK: ${48 - count} events in \\d+ streams, every hash chain intact$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^OK: ${total - count} events in \\d+ streams, every hash chain intact$`, 'm'));
     assert.match(run.stdout, /BROKEN digest \d+ .*: stream session:default:telegram:300 deleted: its \d+ events of this range are gone/);
   });
 

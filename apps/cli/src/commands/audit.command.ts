@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { type Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
-import { EventStore, InvalidDatabaseUrlError, loadVerifyKey, parseDatabaseUrl, type DigestReport, type VerifyReport } from '#event-store';
+import { EventStore, InvalidDatabaseUrlError, loadVerifyKey, parseDatabaseUrl, recordAdminAction, type DigestReport, type VerifyReport } from '#event-store';
 import { BadAuditInput, parseAuditTime } from '../audit/audit-time.js';
 import { exportAuditLog, type AuditExportFormat } from '../audit/export-audit-log.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,6 +30,8 @@ export function registerAuditCommand(program: Command): void {
         if (options.user !== undefined && options.user.trim() === '') throw new BadAuditInput('--user needs a value');
         parseDatabaseUrl(databaseUrl);
         const format: AuditExportFormat = options.format;
+        const args = { since: since.toISOString(), until: until?.toISOString() ?? null, user: options.user ?? null, format };
+        await recordAdminAction(databaseUrl, { what: describeCommand('audit export', args), command: 'audit export', arguments: args });
         let lastReported = -1;
         const lines = await exportAuditLog(databaseUrl, { since, until, userId: options.user }, format, {
           write: async (line) => {
@@ -71,6 +73,9 @@ export function registerAuditCommand(program: Command): void {
         } finally {
           await store.close();
         }
+        // Recorded after the check, so that the report is about the store as it was when asked.
+        const args = { publicKey: options.publicKey ?? null, config: options.config ?? null };
+        await recordAdminAction(databaseUrl, { what: describeCommand('audit verify', args), command: 'audit verify', arguments: args });
       } catch (error) {
         console.error(`audit verify failed: ${printableError(error, databaseUrl)}`);
         process.exitCode = error instanceof InvalidDatabaseUrlError || error instanceof BadAuditInput ? EXIT.badInput : EXIT.failed;
@@ -109,4 +114,12 @@ function digestKeyFileOf(configFile: string): string {
   const keyFile = config.logging.auditLog.digests?.keyFile;
   if (!keyFile) throw new BadAuditInput(`${config.source} has no logging.auditLog.digests.keyFile: give --public-key`);
   return keyFile;
+}
+
+/** `audit export --since … --user …`: the command as a person would read it in the audit log. */
+export function describeCommand(command: string, args: Record<string, string | number | boolean | null>): string {
+  const flags = Object.entries(args)
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(value)}`);
+  return [command, ...flags].join(' ');
 }

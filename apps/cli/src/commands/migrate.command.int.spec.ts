@@ -35,6 +35,7 @@ describe('clawgate migrate', () => {
       'applied SessionsReadModel1764100000000',
       'applied ComplianceViews1764200000000',
       'applied SignedDigests1764300000000',
+      'applied AdminActions1764400000000',
     ]);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
   });
@@ -58,6 +59,11 @@ describe('clawgate migrate', () => {
     try {
       const { rows } = await client.query('SELECT include_messages, include_tools, retention_days, source FROM audit_settings');
       assert.deepEqual(rows, [{ include_messages: true, include_tools: false, retention_days: 90, source: file }]);
+      assert.equal(clawgate(['migrate', '--config', file, '--database-url', url]).code, 0);
+      const actions = await client.query<{ command: string; actor: string }>(
+        `SELECT data->>'command' AS command, metadata->'actor'->>'id' AS actor FROM es_events WHERE type = 'AdminActionPerformed'`,
+      );
+      assert.deepEqual(actions.rows, [{ command: 'config apply', actor: 'postgres' }], 'a change of the settings is an admin action; the same settings again are not');
     } finally {
       await client.end();
     }

@@ -1,6 +1,6 @@
 import { type Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
-import { InvalidDatabaseUrlError, redactDatabaseUrl, runMigrations, writeAuditSettings } from '#event-store';
+import { InvalidDatabaseUrlError, recordAdminAction, redactDatabaseUrl, runMigrations, writeAuditSettings } from '#event-store';
 import { EXIT } from '../exit-codes.js';
 import { chosenDatabaseUrl, DATABASE_URL_OPTION_HELP, printableError } from './database-options.js';
 
@@ -40,8 +40,17 @@ export function registerMigrateCommand(program: Command): void {
     });
 }
 
-/** The compliance views show message text and tool input/output only as the config's `logging.auditLog` says. */
+/**
+ * The compliance views show message text and tool input/output only as the config's `logging.auditLog` says.
+ * A change of these settings is an admin action and is recorded as one.
+ */
 export async function recordAuditSettings(databaseUrl: string, config: ResolvedConfig): Promise<void> {
   const { includeMessages, includeTools, retentionDays } = config.logging.auditLog;
-  await writeAuditSettings(databaseUrl, { includeMessages, includeTools, retentionDays, source: config.source });
+  const changed = await writeAuditSettings(databaseUrl, { includeMessages, includeTools, retentionDays, source: config.source });
+  if (!changed) return;
+  await recordAdminAction(databaseUrl, {
+    what: `audit settings applied from ${config.source}: includeMessages ${includeMessages}, includeTools ${includeTools}, retentionDays ${retentionDays ?? 'unset'}`,
+    command: 'config apply',
+    arguments: { config: config.source, includeMessages, includeTools, retentionDays: retentionDays ?? null },
+  });
 }

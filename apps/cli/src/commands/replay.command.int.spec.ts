@@ -76,6 +76,16 @@ describe('clawgate replay', () => {
     assert.match(run.stdout, /^projection \(rm_sessions\): EQUAL to the replay at position \d+$/m);
   });
 
+  it('leaves an AdminActionPerformed with the login as its actor, and a hash that verifies', bounded, async () => {
+    const { rows } = await client.query<{ what: string; actor: string; kind: string }>(
+      `SELECT data->>'what' AS what, metadata->'actor'->>'id' AS actor, metadata->'actor'->>'kind' AS kind
+       FROM es_events WHERE type = 'AdminActionPerformed' ORDER BY global_position LIMIT 1`,
+    );
+    assert.deepEqual(rows, [{ what: `replay --session ${ALICE}`, actor: 'postgres', kind: 'admin' }]);
+    const verify = clawgate(['audit', 'verify', '--database-url', database.url]);
+    assert.equal(verify.code, 0, verify.stdout);
+  });
+
   it('stops at a position or a time with --until, and then does not compare with the (further) projection', bounded, () => {
     const byPosition = clawgate(['replay', ALICE, '--until', firstReply.globalPosition, '--json', '--database-url', database.url]);
     assert.equal(byPosition.code, 0, byPosition.stderr);

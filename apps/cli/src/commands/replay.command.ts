@@ -1,12 +1,13 @@
 import { type Command } from 'commander';
 import pg from 'pg';
 import { StreamIds, type RecordedEvent } from '#contracts';
-import { EventStore, InvalidDatabaseUrlError } from '#event-store';
+import { EventStore, InvalidDatabaseUrlError, recordAdminAction } from '#event-store';
 import { type SessionSummary } from '../../../projector/src/sessions/session-summary.js';
 import { SessionsRepository } from '../../../projector/src/sessions/sessions.repository.js';
 import { BadAuditInput, parseAuditTime } from '../audit/audit-time.js';
 import { compareWithProjection, describeComparison, describeState, replaySession, withinLimit, type ReplayLimit } from '../audit/session-replay.js';
 import { EXIT } from '../exit-codes.js';
+import { describeCommand } from './audit.command.js';
 import { chosenDatabaseUrl, DATABASE_URL_OPTION_HELP, printableError } from './database-options.js';
 import { buildTranscript, renderTranscript, toolCallIdsOf, type TranscriptEntry } from './session-transcript.js';
 
@@ -36,6 +37,8 @@ export function registerReplayCommand(program: Command): void {
       try {
         if (!SESSION_KEY_PATTERN.test(sessionKey)) throw new BadAuditInput(`"${sessionKey}" is not a session key: expected agent:<agentId>:<channel>:<peer>`);
         const limit = parseLimit(options.until);
+        const args = { session: sessionKey, until: options.until ?? null };
+        await recordAdminAction(databaseUrl, { what: describeCommand('replay', args), command: 'replay', arguments: args });
         ({ events, toolCalls, projected } = await readForReplay(databaseUrl, sessionKey, limit));
       } catch (error) {
         console.error(`replay failed: ${printableError(error, databaseUrl)}`);

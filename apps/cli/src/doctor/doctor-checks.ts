@@ -219,7 +219,9 @@ export function checkAdminTrail(config: ResolvedConfig): CheckResult {
     agent.permissions.allow.some((rule) => (BROAD_TOOLS.has(rule.tool) && rule.specifier === null) || rule.text === 'Bash(*)'),
   );
   const names = admins.map((agent) => agent.id).join(', ') || 'none';
-  const findings = [`agents with broad rights: ${names}; every message, model call and tool call of every agent is an event in the append-only store`];
+  const findings = [
+    `agents with broad rights: ${names}; every message, model call and tool call of every agent is an event in the append-only store, and audit export, replay, verify and changes of the audit settings append AdminActionPerformed with the database login`,
+  ];
   if (!config.logging.auditLog.includeTools && admins.length > 0) {
     findings.push('logging.auditLog.includeTools is false: their commands appear in the audit outputs only as lengths and hashes');
     return result('admin-trail', title, 'WARN', findings, 'set logging.auditLog.includeTools: true so that what administrators ran can be read in the audit log');
