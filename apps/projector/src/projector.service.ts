@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_DIGEST_POLICY, loadSigningKey, writeDigestIfDue, type EventStore, type Subscription } from '#event-store';
+import { DEFAULT_DIGEST_POLICY, loadSigningKey, writeDigestIfDue, type EventStore, type Subscription, type SubscriptionHandler } from '#event-store';
 import { type AuditLineSettings } from './audit-file/audit-file-lines.js';
 import { AuditFileWriter } from './audit-file/audit-file-writer.js';
 import { AUDIT_FILE_SUBSCRIPTION, auditFileHandler, cursorOf } from './audit-file/project-audit-file.js';
@@ -45,35 +45,46 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       ...(this.settings.batchSize ? { batchSize: this.settings.batchSize } : {}),
       ...(this.settings.pollIntervalMs ? { pollIntervalMs: this.settings.pollIntervalMs } : {}),
     };
+    // Everything that can fail on a setting comes first: a projector that cannot keep its audit file or sign
+    // its digests does not start at all, rather than keep some read models and not others.
+    let auditFile: { writer: AuditFileWriter; handler: SubscriptionHandler; path: string } | undefined;
+    let digestHandler: { handler: SubscriptionHandler; keyId: string } | undefined;
+    try {
+      auditFile = this.settings.auditFile ? await this.prepareAuditFile(this.settings.auditFile) : undefined;
+      digestHandler = this.settings.digests ? await prepareDigests(this.settings.digests) : undefined;
+    } catch (error) {
+      await auditFile?.writer.close();
+      await this.store.close();
+      throw error;
+    }
     this.sessions = this.store.subscribe(SESSIONS_SUBSCRIPTION, projectSessions, options);
     this.logger.log(`projector ready: subscription ${SESSIONS_SUBSCRIPTION} keeps rm_sessions`);
-    const file = this.settings.auditFile;
-    if (file) {
-      const { writer, lastEventId } = await AuditFileWriter.open(file.path, file.rotateBytes);
-      const last = lastEventId ? await this.store.readEvent(lastEventId) : undefined;
-      if (lastEventId && !last) {
-        await writer.close();
-        throw new Error(`${file.path}: its last line names event ${lastEventId}, which this event store does not have (another deployment's file?)`);
-      }
-      const handler = auditFileHandler(writer, { includeMessages: file.includeMessages, includeTools: file.includeTools }, last ? cursorOf(last) : undefined);
-      this.auditFile = { subscription: this.store.subscribe(AUDIT_FILE_SUBSCRIPTION, handler, options), writer };
-      this.logger.log(`projector ready: subscription ${AUDIT_FILE_SUBSCRIPTION} appends to ${file.path}`);
+    if (auditFile) {
+      this.auditFile = { subscription: this.store.subscribe(AUDIT_FILE_SUBSCRIPTION, auditFile.handler, options), writer: auditFile.writer };
+      this.logger.log(`projector ready: subscription ${AUDIT_FILE_SUBSCRIPTION} appends to ${auditFile.path}`);
     }
-    const digests = this.settings.digests;
-    if (digests) {
-      const key = loadSigningKey(await readFile(digests.keyFile, 'utf8'));
-      const policy = { everyEvents: digests.everyEvents ?? DEFAULT_DIGEST_POLICY.everyEvents, everySeconds: digests.everySeconds ?? DEFAULT_DIGEST_POLICY.everySeconds };
-      this.digests = this.store.subscribe(
-        DIGESTS_SUBSCRIPTION,
-        async (events, tx) => {
-          const last = events.at(-1)!;
-          await writeDigestIfDue(tx, key, policy, { transactionId: last.transactionId, globalPosition: last.globalPosition });
-        },
-        options,
-      );
-      this.logger.log(`projector ready: subscription ${DIGESTS_SUBSCRIPTION} signs digests with key ${key.keyId}`);
+    if (digestHandler) {
+      this.digests = this.store.subscribe(DIGESTS_SUBSCRIPTION, digestHandler.handler, options);
+      this.logger.log(`projector ready: subscription ${DIGESTS_SUBSCRIPTION} signs digests with key ${digestHandler.keyId}`);
     }
   }
+
+  private async prepareAuditFile(file: AuditFileSettings): Promise<{ writer: AuditFileWriter; handler: SubscriptionHandler; path: string }> {
+    const { writer, lastEventId } = await AuditFileWriter.open(file.path, file.rotateBytes).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`cannot open the audit file (logging.auditLog.path) ${file.path}: ${reason}; make its directory writable by this user, or change the path`, {
+        cause: error,
+      });
+    });
+    const last = lastEventId ? await this.store.readEvent(lastEventId) : undefined;
+    if (lastEventId && !last) {
+      await writer.close();
+      throw new Error(`${file.path}: its last line names event ${lastEventId}, which this event store does not have (another deployment's file?)`);
+    }
+    const handler = auditFileHandler(writer, { includeMessages: file.includeMessages, includeTools: file.includeTools }, last ? cursorOf(last) : undefined);
+    return { writer, handler, path: file.path };
+  }
+
 
   /**
    * Resolves when the subscription ends: `undefined` after a clean stop, the error when a batch failed (it was
@@ -102,4 +113,14 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       await this.auditFile.writer.close();
     }
   }
+}
+
+async function prepareDigests(digests: NonNullable<ProjectorSettings['digests']>): Promise<{ handler: SubscriptionHandler; keyId: string }> {
+  const key = loadSigningKey(await readFile(digests.keyFile, 'utf8'));
+  const policy = { everyEvents: digests.everyEvents ?? DEFAULT_DIGEST_POLICY.everyEvents, everySeconds: digests.everySeconds ?? DEFAULT_DIGEST_POLICY.everySeconds };
+  const handler: SubscriptionHandler = async (events, tx) => {
+    const last = events.at(-1)!;
+    await writeDigestIfDue(tx, key, policy, { transactionId: last.transactionId, globalPosition: last.globalPosition });
+  };
+  return { handler, keyId: key.keyId };
 }

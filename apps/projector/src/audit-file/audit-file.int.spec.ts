@@ -10,6 +10,7 @@ import pg from 'pg';
 import { type RecordedEvent } from '#contracts';
 import { EventStore, START_CURSOR } from '#event-store';
 import { cliEntry, createTestDatabase, type TestDatabase } from '#testing';
+import { startProjector } from '../start-projector.js';
 import { lsOutcome, SessionEventWriter } from '../test-support/session-events.js';
 import { waitForCheckpointPast } from '../test-support/wait-for-projection.js';
 import { AUDITED_TYPES } from './audit-file-lines.js';
@@ -118,5 +119,13 @@ describe('the audit file the projector writes', () => {
     assert.deepEqual([tool.userId, tool.channel, tool.tool, tool.command, tool.result], ['100', 'telegram', 'Bash', 'ls /workspace/100', 'ok']);
     const modelCall = parsed.find((line) => line.action === 'model_call')!;
     assert.deepEqual([modelCall.model, modelCall.tokens], ['llama3.1', { input: 100, output: 10 }]);
+  });
+
+  it('does not start when the audit file cannot be opened, and says what to change', bounded, async () => {
+    const notADirectory = path.join(directory, 'clawgate.json5', 'audit.jsonl');
+    await assert.rejects(
+      startProjector({ databaseUrl: database.url, logger: false, auditFile: { path: notADirectory, includeMessages: false, includeTools: true } }),
+      /cannot open the audit file \(logging\.auditLog\.path\) .*audit\.jsonl: .*make its directory writable by this user, or change the path/,
+    );
   });
 });
