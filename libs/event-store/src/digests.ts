@@ -69,6 +69,7 @@ interface RangeRow {
   hash: string;
   transaction_id: string;
   global_position: string;
+  age_seconds: number;
 }
 
 /** What a range of events (in gap-safe order) amounts to. */
@@ -85,7 +86,9 @@ export function tally(rows: { streamId: string; hash: string; globalPosition: st
 
 async function rangeRows(db: SubscriptionTransaction, from: DigestCursor, to: DigestCursor | undefined): Promise<RangeRow[]> {
   return db.query<RangeRow>(
-    `SELECT stream_id, hash, transaction_id::text AS transaction_id, global_position::text AS global_position FROM es_events
+    `SELECT stream_id, hash, transaction_id::text AS transaction_id, global_position::text AS global_position,
+            extract(epoch FROM now() - recorded_at)::float8 AS age_seconds
+     FROM es_events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
        AND ($3::xid8 IS NULL OR (transaction_id, global_position) <= ($3::xid8, $4::bigint))
      ORDER BY transaction_id, global_position`,
@@ -141,10 +144,9 @@ export async function writeDigestIfDue(
   const from = last ? { transactionId: last.to_transaction_id, globalPosition: last.to_global_position } : START;
   const rows = await rangeRows(db, from, upTo);
   if (rows.length === 0) return undefined;
-  const due = rows.length >= policy.everyEvents || (last !== undefined && last.age_seconds >= policy.everySeconds);
-  // The first digest waits for enough events only when a time-based digest cannot be measured from a previous one.
-  const firstDue = !last && (rows.length >= policy.everyEvents || policy.everySeconds === 0);
-  if (!due && !firstDue) return undefined;
+  // Time runs from the last digest, or before the first one from the oldest event waiting.
+  const waited = last ? last.age_seconds : rows[0]!.age_seconds;
+  if (rows.length < policy.everyEvents && waited < policy.everySeconds) return undefined;
   const lastRow = rows.at(-1)!;
   const unsigned = {
     seq: last ? Number(last.seq) + 1 : 1,
