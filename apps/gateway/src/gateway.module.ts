@@ -11,6 +11,10 @@ import { ReplyDeliveryService } from './delivery/reply-delivery.service.js';
 import { ReplyWaiters } from './delivery/reply-waiters.js';
 import { WebchatConnections } from './delivery/webchat-connections.js';
 import { type GatewayModuleOptions, gatewaySettings } from './gateway-options.js';
+import { telegramBots } from './channels/telegram/telegram-bots.js';
+import { TelegramDeliveryService } from './channels/telegram/telegram-delivery.service.js';
+import { TelegramPollingService } from './channels/telegram/telegram-polling.service.js';
+import { TELEGRAM_BOTS } from './channels/telegram/telegram.tokens.js';
 import { GATEWAY_BUS, GATEWAY_CONFIG, GATEWAY_EVENT_STORE, GATEWAY_SETTINGS } from './gateway.tokens.js';
 import { MessagesController } from './http/messages.controller.js';
 import { OperatorController } from './http/operator.controller.js';
@@ -18,7 +22,10 @@ import { WebchatPageController } from './http/webchat-page.controller.js';
 import { SendWebchatMessageUseCase } from './usecases/send-webchat-message/send-webchat-message.usecase.js';
 import { WebchatSocketServer } from './websocket/webchat-socket.server.js';
 
-/** The gateway: the WebChat page, `POST /api/messages`, the WebChat WebSocket, operator status, reply delivery. */
+/**
+ * The gateway: the WebChat page, `POST /api/messages`, the WebChat WebSocket, operator status, reply delivery; the
+ * Telegram bots (long polling in, Bot API out).
+ */
 @Module({})
 export class GatewayModule implements OnApplicationShutdown {
   constructor(
@@ -79,6 +86,9 @@ export class GatewayModule implements OnApplicationShutdown {
         SendWebchatMessageUseCase,
         ReplyDeliveryService,
         WebchatSocketServer,
+        { provide: TELEGRAM_BOTS, useFactory: (config: ResolvedConfig) => telegramBots(config), inject: [GATEWAY_CONFIG] },
+        TelegramPollingService,
+        TelegramDeliveryService,
       ],
     };
   }

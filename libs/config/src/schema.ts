@@ -47,10 +47,15 @@ const notifyRejected = z
   .boolean()
   .describe('Tell a sender the allowlist rejected that they may not use the assistant (default false: not told, always recorded).');
 
+const groupActivation = z
+  .enum(['mention', 'always'])
+  .describe('In group chats: answer only messages that mention the bot or reply to it ("mention", the default), or every message ("always").');
+
 const TelegramAccount = strict({
   botToken: secret,
   allowedUsers: allowlist.optional(),
   notifyRejected: notifyRejected.optional(),
+  groupActivation: groupActivation.optional(),
 });
 
 const TelegramChannel = strict({
@@ -59,6 +64,17 @@ const TelegramChannel = strict({
   allowedUsers: allowlist.optional(),
   accounts: z.record(token, TelegramAccount).optional(),
   notifyRejected: notifyRejected.optional(),
+  apiRoot: httpUrl
+    .optional()
+    .describe('Bot API server to use instead of https://api.telegram.org: a local Bot API server or a proxy.'),
+  groupActivation: groupActivation.optional(),
+  pollTimeoutSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0)
+    .max(50, 'must be at most 50 (Telegram holds a long poll for at most 50 s)')
+    .optional()
+    .describe('How long one getUpdates long poll waits for messages (default 30).'),
 });
 
 const slackChannelRef = z

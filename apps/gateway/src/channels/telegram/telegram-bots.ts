@@ -1,0 +1,32 @@
+import { Api } from 'grammy';
+import { type ResolvedConfig } from '#config';
+
+export const TELEGRAM_DEFAULT_POLL_TIMEOUT_SECONDS = 30;
+
+/** One configured bot: `channels.telegram.botToken` is the account `default`, each `accounts.<id>` one more. */
+export interface TelegramBot {
+  readonly account: string;
+  /** Never logged: every message that could carry it goes through `redactSecrets`. */
+  readonly token: string;
+  readonly api: Api;
+  readonly groupActivation: 'mention' | 'always';
+  readonly pollTimeoutSeconds: number;
+}
+
+/** The bots of the configuration, each with a Bot API client on `channels.telegram.apiRoot` when set. */
+export function telegramBots(config: ResolvedConfig): TelegramBot[] {
+  const telegram = config.raw.channels?.telegram;
+  if (telegram === undefined || telegram.enabled === false) return [];
+  const apiRoot = telegram.apiRoot?.replace(/\/+$/, '');
+  const bot = (account: string, token: string, groupActivation: 'mention' | 'always' | undefined): TelegramBot => ({
+    account,
+    token,
+    api: new Api(token, apiRoot !== undefined ? { apiRoot } : undefined),
+    groupActivation: groupActivation ?? telegram.groupActivation ?? 'mention',
+    pollTimeoutSeconds: telegram.pollTimeoutSeconds ?? TELEGRAM_DEFAULT_POLL_TIMEOUT_SECONDS,
+  });
+  const bots: TelegramBot[] = [];
+  if (telegram.botToken !== undefined) bots.push(bot('default', telegram.botToken, undefined));
+  for (const [account, settings] of Object.entries(telegram.accounts ?? {})) bots.push(bot(account, settings.botToken, settings.groupActivation));
+  return bots;
+}
