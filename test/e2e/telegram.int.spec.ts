@@ -144,3 +144,57 @@ describe('Telegram end to end: the gateway is killed after fetching an update an
     assert.equal(received.length, 1);
   });
 });
+
+describe('Telegram end to end: webhook mode', () => {
+  const secretToken = `whsec_${'k'.repeat(24)}`;
+  let pipeline: TelegramPipeline;
+  let url: string;
+  let nextUpdateId = 500_000;
+
+  before(async () => {
+    pipeline = await startTelegramPipeline({ webhook: { publicUrl: 'https://clawgate.example.test/', secretToken } });
+    await pipeline.startServices();
+    url = `${await pipeline.startGateway()}/telegram/alice_bot/webhook`;
+  });
+  after(() => pipeline?.stop());
+
+  /** Telegram's POST of one update from Alice. */
+  function post(text: string, headers: Record<string, string>, updateId = nextUpdateId++) {
+    const update = {
+      update_id: updateId,
+      message: { message_id: updateId, date: 1_764_028_800, chat: { id: people.alice.userId, type: 'private' }, from: { id: people.alice.userId, is_bot: false, first_name: 'Alice' }, text },
+    };
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(update) });
+  }
+
+  it('registers the webhook with the secret and does not poll', bounded, async () => {
+    await eventually(() => (pipeline.emulator.callsOf(tokens.alice_bot, 'setWebhook') >= 1 ? true : undefined));
+    assert.equal(pipeline.emulator.callsOf(tokens.alice_bot, 'getUpdates'), 0);
+  });
+
+  it('takes an update with the right secret token (200 once stored) and answers it once, even when Telegram sends it twice', bounded, async () => {
+    const updateId = nextUpdateId++;
+    const first = await post('by webhook', { 'x-telegram-bot-api-secret-token': secretToken }, updateId);
+    assert.equal(first.status, 200, await first.text());
+    const again = await post('by webhook', { 'x-telegram-bot-api-secret-token': secretToken }, updateId);
+    assert.equal(again.status, 200);
+    const second = await post('and then', { 'x-telegram-bot-api-secret-token': secretToken });
+    assert.equal(second.status, 200);
+    const texts = await pipeline.emulator.waitForBotTexts(tokens.alice_bot, people.alice.userId, 2);
+    assert.deepEqual(texts, ['alice heard: by webhook', 'alice heard: and then']);
+  });
+
+  it('refuses a request without the secret token or with a wrong one (401), and a body that is not an update (400)', bounded, async () => {
+    const missing = await post('no secret', {});
+    assert.equal(missing.status, 401);
+    const wrong = await post('wrong secret', { 'x-telegram-bot-api-secret-token': 'x'.repeat(24) });
+    assert.equal(wrong.status, 401);
+    const body = (await wrong.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'unauthorized');
+    assert.doesNotMatch(body.error.message, /xxxx/);
+    const invalid = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secretToken }, body: '{"update_id":"one"}' });
+    assert.equal(invalid.status, 400);
+    const unknownBot = await fetch(url.replace('alice_bot', 'carol_bot'), { method: 'POST', headers: { 'x-telegram-bot-api-secret-token': secretToken } });
+    assert.equal(unknownBot.status, 404);
+  });
+});

@@ -15,6 +15,8 @@ import { telegramBots } from './channels/telegram/telegram-bots.js';
 import { TelegramDeliveryService } from './channels/telegram/telegram-delivery.service.js';
 import { TelegramPollingService } from './channels/telegram/telegram-polling.service.js';
 import { TELEGRAM_BOTS } from './channels/telegram/telegram.tokens.js';
+import { TelegramWebhookController } from './channels/telegram/telegram-webhook.controller.js';
+import { PublishTelegramMessageUseCase } from './usecases/publish-telegram-message/publish-telegram-message.usecase.js';
 import { GATEWAY_BUS, GATEWAY_CONFIG, GATEWAY_EVENT_STORE, GATEWAY_SETTINGS } from './gateway.tokens.js';
 import { MessagesController } from './http/messages.controller.js';
 import { OperatorController } from './http/operator.controller.js';
@@ -36,7 +38,7 @@ export class GatewayModule implements OnApplicationShutdown {
   static forRoot(options: GatewayModuleOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [WebchatPageController, MessagesController, OperatorController],
+      controllers: [WebchatPageController, MessagesController, OperatorController, TelegramWebhookController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(options) },
@@ -87,6 +89,7 @@ export class GatewayModule implements OnApplicationShutdown {
         ReplyDeliveryService,
         WebchatSocketServer,
         { provide: TELEGRAM_BOTS, useFactory: (config: ResolvedConfig) => telegramBots(config), inject: [GATEWAY_CONFIG] },
+        PublishTelegramMessageUseCase,
         TelegramPollingService,
         TelegramDeliveryService,
       ],

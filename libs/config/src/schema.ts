@@ -68,6 +68,17 @@ const TelegramChannel = strict({
     .optional()
     .describe('Bot API server to use instead of https://api.telegram.org: a local Bot API server or a proxy.'),
   groupActivation: groupActivation.optional(),
+  webhook: strict({
+    publicUrl: httpUrl.describe(
+      'Where Telegram reaches this gateway from outside (a reverse proxy); each bot gets <publicUrl>/telegram/<account>/webhook.',
+    ),
+    secretToken: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16 to 256 characters of letters, digits, "_" and "-" (Telegram\'s rule, with a floor)')
+      .describe('Telegram sends it in X-Telegram-Bot-Api-Secret-Token; requests without it are refused. Write "${ENV_VAR}".'),
+  })
+    .optional()
+    .describe('Receive updates by webhook instead of long polling (the default, which needs no inbound port).'),
   pollTimeoutSeconds: z
     .number()
     .int('must be a whole number of seconds')

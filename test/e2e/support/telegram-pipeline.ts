@@ -11,7 +11,7 @@ import { EventStore } from '#event-store';
 import { type ChatCompletionRequestBody, createTestDatabase, deleteBusStreams, ScriptedLlm, type ScriptedTurn, type TestDatabase, uniqueBusPrefix } from '#testing';
 import { startAgent } from '../../../apps/agent/src/start-agent.js';
 import { startAuthz } from '../../../apps/authz/src/start-authz.js';
-import { startGateway } from '../../../apps/gateway/src/index.js';
+import { gatewayUrl, startGateway } from '../../../apps/gateway/src/index.js';
 import { TelegramEmulator, type TelegramPerson } from './telegram-emulator.js';
 
 const gatewayProcess = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gateway-process.js');
@@ -28,12 +28,18 @@ export const people = {
   mallory: { userId: 555_000_555, firstName: 'Mallory' },
 } satisfies Record<string, TelegramPerson>;
 
-export function telegramConfigText(apiRoot: string, llmBaseUrl: string): string {
+export interface TelegramWebhookSettings {
+  readonly publicUrl: string;
+  readonly secretToken: string;
+}
+
+export function telegramConfigText(apiRoot: string, llmBaseUrl: string, webhook?: TelegramWebhookSettings): string {
   return JSON.stringify({
     channels: {
       telegram: {
         apiRoot,
         pollTimeoutSeconds: 0,
+        ...(webhook !== undefined ? { webhook } : {}),
         accounts: {
           alice_bot: { botToken: tokens.alice_bot, allowedUsers: [people.alice.userId] },
           bob_bot: { botToken: tokens.bob_bot, allowedUsers: [people.bob.userId] },
@@ -68,8 +74,8 @@ export interface TelegramPipeline {
   readonly store: EventStore;
   /** Starts authz and the agent (in this process). */
   startServices(): Promise<void>;
-  /** Starts the gateway in this process. */
-  startGateway(): Promise<void>;
+  /** Starts the gateway in this process; resolves with its URL. */
+  startGateway(): Promise<string>;
   /** Stops the gateway started by {@link startGateway}. */
   stopGateway(): Promise<void>;
   /** Starts the gateway in a child process the test may kill; resolves once it is ready. */
@@ -79,12 +85,12 @@ export interface TelegramPipeline {
   stop(): Promise<void>;
 }
 
-export async function startTelegramPipeline(): Promise<TelegramPipeline> {
+export async function startTelegramPipeline(options: { webhook?: TelegramWebhookSettings } = {}): Promise<TelegramPipeline> {
   const emulator = await TelegramEmulator.start();
   const llm = await ScriptedLlm.start({ fallback: echoWithAgent });
   const database = await createTestDatabase('telegram');
   const prefix = uniqueBusPrefix('telegram');
-  const text = telegramConfigText(emulator.apiRoot, llm.baseUrl);
+  const text = telegramConfigText(emulator.apiRoot, llm.baseUrl, options.webhook);
   const configFile = path.join(mkdtempSync(path.join(tmpdir(), 'clawgate-telegram-')), 'clawgate.json5');
   writeFileSync(configFile, text);
   const config = parseConfigText(text, configFile, {});
@@ -108,6 +114,7 @@ export async function startTelegramPipeline(): Promise<TelegramPipeline> {
     async startGateway() {
       gateway = await startGateway({ ...common, port: 0 });
       apps.push(gateway);
+      return gatewayUrl(gateway);
     },
     async stopGateway() {
       const running = gateway;

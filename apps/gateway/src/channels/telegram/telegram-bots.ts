@@ -11,6 +11,13 @@ export interface TelegramBot {
   readonly api: Api;
   readonly groupActivation: 'mention' | 'always';
   readonly pollTimeoutSeconds: number;
+  /** Set: updates arrive by webhook at `<publicUrl>/telegram/<account>/webhook`; unset: long polling. */
+  readonly webhook: { readonly url: string; readonly secretToken: string } | undefined;
+}
+
+/** Where the gateway receives a bot's updates in webhook mode. */
+export function telegramWebhookPath(account: string): string {
+  return `/telegram/${account}/webhook`;
 }
 
 /** The bots of the configuration, each with a Bot API client on `channels.telegram.apiRoot` when set. */
@@ -24,6 +31,10 @@ export function telegramBots(config: ResolvedConfig): TelegramBot[] {
     api: new Api(token, apiRoot !== undefined ? { apiRoot } : undefined),
     groupActivation: groupActivation ?? telegram.groupActivation ?? 'mention',
     pollTimeoutSeconds: telegram.pollTimeoutSeconds ?? TELEGRAM_DEFAULT_POLL_TIMEOUT_SECONDS,
+    webhook:
+      telegram.webhook === undefined
+        ? undefined
+        : { url: `${telegram.webhook.publicUrl.replace(/\/+$/, '')}${telegramWebhookPath(account)}`, secretToken: telegram.webhook.secretToken },
   });
   const bots: TelegramBot[] = [];
   if (telegram.botToken !== undefined) bots.push(bot('default', telegram.botToken, undefined));
