@@ -17,6 +17,11 @@ import { TelegramPollingService } from './channels/telegram/telegram-polling.ser
 import { TELEGRAM_BOTS } from './channels/telegram/telegram.tokens.js';
 import { TelegramWebhookController } from './channels/telegram/telegram-webhook.controller.js';
 import { PublishTelegramMessageUseCase } from './usecases/publish-telegram-message/publish-telegram-message.usecase.js';
+import { ReceiveSlackEventUseCase } from './usecases/receive-slack-event/receive-slack-event.usecase.js';
+import { slackApp } from './channels/slack/slack-app.js';
+import { SlackDeliveryService } from './channels/slack/slack-delivery.service.js';
+import { SlackEventsController } from './channels/slack/slack-events.controller.js';
+import { SLACK_APP } from './channels/slack/slack.tokens.js';
 import { GATEWAY_BUS, GATEWAY_CONFIG, GATEWAY_EVENT_STORE, GATEWAY_SETTINGS } from './gateway.tokens.js';
 import { MessagesController } from './http/messages.controller.js';
 import { OperatorController } from './http/operator.controller.js';
@@ -38,7 +43,7 @@ export class GatewayModule implements OnApplicationShutdown {
   static forRoot(options: GatewayModuleOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [WebchatPageController, MessagesController, OperatorController, TelegramWebhookController],
+      controllers: [WebchatPageController, MessagesController, OperatorController, TelegramWebhookController, SlackEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(options) },
@@ -92,6 +97,9 @@ export class GatewayModule implements OnApplicationShutdown {
         PublishTelegramMessageUseCase,
         TelegramPollingService,
         TelegramDeliveryService,
+        { provide: SLACK_APP, useFactory: (config: ResolvedConfig) => slackApp(config), inject: [GATEWAY_CONFIG] },
+        ReceiveSlackEventUseCase,
+        SlackDeliveryService,
       ],
     };
   }

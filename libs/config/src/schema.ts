@@ -97,6 +97,11 @@ const SlackChannel = strict({
   botToken: secret.optional(),
   appToken: secret.optional(),
   signingSecret: secret.optional(),
+  mode: z
+    .enum(['socket', 'events'])
+    .optional()
+    .describe('"socket" (default): Socket Mode, no public ingress, needs appToken. "events": the Events API at POST /slack/events, needs signingSecret.'),
+  apiUrl: httpUrl.optional().describe('Slack Web API base URL instead of https://slack.com/api/ (a proxy).'),
   allowedChannels: z.array(slackChannelRef).optional(),
   allowedUsers: allowlist.optional(),
   notifyRejected: notifyRejected.optional(),
