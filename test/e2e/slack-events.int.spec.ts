@@ -12,7 +12,7 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
   let eventSequence = 0;
 
   before(async () => {
-    pipeline = await startSlackPipeline();
+    pipeline = await startSlackPipeline({ mode: 'events' });
   });
   after(() => pipeline?.stop());
 

@@ -21,6 +21,7 @@ import { ReceiveSlackEventUseCase } from './usecases/receive-slack-event/receive
 import { slackApp } from './channels/slack/slack-app.js';
 import { SlackDeliveryService } from './channels/slack/slack-delivery.service.js';
 import { SlackEventsController } from './channels/slack/slack-events.controller.js';
+import { SlackSocketModeService } from './channels/slack/slack-socket-mode.service.js';
 import { SLACK_APP } from './channels/slack/slack.tokens.js';
 import { GATEWAY_BUS, GATEWAY_CONFIG, GATEWAY_EVENT_STORE, GATEWAY_SETTINGS } from './gateway.tokens.js';
 import { MessagesController } from './http/messages.controller.js';
@@ -99,6 +100,7 @@ export class GatewayModule implements OnApplicationShutdown {
         TelegramDeliveryService,
         { provide: SLACK_APP, useFactory: (config: ResolvedConfig) => slackApp(config), inject: [GATEWAY_CONFIG] },
         ReceiveSlackEventUseCase,
+        SlackSocketModeService,
         SlackDeliveryService,
       ],
     };

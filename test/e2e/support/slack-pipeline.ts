@@ -9,16 +9,17 @@ import { SlackWebApiStub } from './slack-web-api-stub.js';
 
 export const SLACK_SIGNING_SECRET = 'slack-e2e-signing-secret-0123456789';
 export const SLACK_BOT_TOKEN = 'xoxb-slack-e2e-bot-token';
+export const SLACK_APP_TOKEN = 'xapp-slack-e2e-app-token';
 
-/** The article's Slack block, in Events API mode, against the Web API stub. */
-export function slackConfigText(apiUrl: string, llmBaseUrl: string): string {
+/** The article's Slack block, in Socket Mode or Events API mode, against the Web API stub. */
+export function slackConfigText(apiUrl: string, llmBaseUrl: string, mode: 'socket' | 'events'): string {
   return JSON.stringify({
     channels: {
       slack: {
         enabled: true,
-        mode: 'events',
+        mode,
         botToken: SLACK_BOT_TOKEN,
-        signingSecret: SLACK_SIGNING_SECRET,
+        ...(mode === 'events' ? { signingSecret: SLACK_SIGNING_SECRET } : { appToken: SLACK_APP_TOKEN }),
         apiUrl,
         allowedChannels: ['#engineering', '#ai-requests'],
         allowedUsers: ['U12345', 'U67890'],
@@ -41,15 +42,17 @@ export interface SlackPipeline {
   readonly database: TestDatabase;
   readonly store: EventStore;
   readonly eventsUrl: string;
+  readonly prefix: string;
   stop(): Promise<void>;
 }
 
-export async function startSlackPipeline(): Promise<SlackPipeline> {
+export async function startSlackPipeline(options: { mode: 'socket' | 'events'; socketModeUrl?: string }): Promise<SlackPipeline> {
   const slack = await SlackWebApiStub.start({ C0ENG: 'engineering', C0RANDOM: 'random' });
+  slack.socketModeUrl = options.socketModeUrl;
   const llm = await ScriptedLlm.start({ fallback: echo });
   const database = await createTestDatabase('slack');
   const prefix = uniqueBusPrefix('slack');
-  const config = parseConfigText(slackConfigText(slack.apiUrl, llm.baseUrl), 'slack-e2e.json5', {});
+  const config = parseConfigText(slackConfigText(slack.apiUrl, llm.baseUrl, options.mode), 'slack-e2e.json5', {});
   const common = { config, databaseUrl: database.url, subjectPrefix: prefix, logger: false };
   const apps: (INestApplicationContext | INestApplication)[] = [];
   apps.push(await startAuthz(common));
@@ -63,6 +66,7 @@ export async function startSlackPipeline(): Promise<SlackPipeline> {
     database,
     store,
     eventsUrl: `${gatewayUrl(gateway)}/slack/events`,
+    prefix,
     async stop() {
       for (const app of apps.reverse()) await app.close();
       await store.close();

@@ -19,6 +19,8 @@ export class SlackWebApiStub {
   private readonly calls = new Map<string, number>();
   private readonly injected = new Map<string, Injected[]>();
   private sequence = 0;
+  /** What `apps.connections.open` answers: the Socket Mode server the app token may connect to. */
+  socketModeUrl: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -70,6 +72,9 @@ export class SlackWebApiStub {
       return;
     }
     switch (method) {
+      case 'apps.connections.open':
+        reply(200, this.socketModeUrl === undefined ? { ok: false, error: 'not_allowed_token_type' } : { ok: true, url: this.socketModeUrl });
+        return;
       case 'auth.test':
         reply(200, { ok: true, user_id: this.botUserId, bot_id: 'B0BOT', team_id: 'T0001' });
         return;
