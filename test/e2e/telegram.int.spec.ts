@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { type MessageAuthorized, type MessageRejected, type RecordedEvent, type ReplyDelivered, type ReplyDeliveryFailed, EVENT_TYPES, StreamIds } from '#contracts';
+import { Api } from 'grammy';
 import { Bus } from '#bus';
+import { TelegramPoller } from '../../apps/gateway/src/channels/telegram/telegram-poller.js';
+import { TelegramEmulator } from './support/telegram-emulator.js';
 import { eventually } from './support/pipeline.js';
 import { people, sessionStream, startTelegramPipeline, type TelegramPipeline, tokens } from './support/telegram-pipeline.js';
 
@@ -196,5 +199,38 @@ describe('Telegram end to end: webhook mode', () => {
     assert.equal(invalid.status, 400);
     const unknownBot = await fetch(url.replace('alice_bot', 'carol_bot'), { method: 'POST', headers: { 'x-telegram-bot-api-secret-token': secretToken } });
     assert.equal(unknownBot.status, 404);
+  });
+});
+
+describe('Telegram poller: a bot token Telegram refuses', () => {
+  let emulator: TelegramEmulator;
+
+  before(async () => {
+    emulator = await TelegramEmulator.start();
+  });
+  after(() => emulator?.close());
+
+  it('stops polling that bot after a 401 and says so without the token', bounded, async () => {
+    const token = `7003:revoked-${'z'.repeat(20)}`;
+    emulator.failNext(token, 'getMe', { error_code: 401, description: 'Unauthorized' });
+    const lines: string[] = [];
+    let refused: () => void = () => undefined;
+    const said = new Promise<void>((resolve) => {
+      refused = resolve;
+    });
+    const logger = {
+      log: (line: string) => lines.push(line),
+      warn: (line: string) => {
+        lines.push(line);
+        if (line.includes('refused the bot token')) refused();
+      },
+    };
+    const bot = { account: 'carol_bot', token, api: new Api(token, { apiRoot: emulator.apiRoot }), groupActivation: 'mention' as const, pollTimeoutSeconds: 0, webhook: undefined };
+    const poller = new TelegramPoller({ bot, publish: () => Promise.reject(new Error('nothing may be published')), logger });
+    poller.start();
+    await said;
+    await poller.stop();
+    assert.equal(emulator.callsOf(token, 'getUpdates'), 0);
+    assert.ok(lines.every((line) => !line.includes('revoked-')), lines.join('\n'));
   });
 });

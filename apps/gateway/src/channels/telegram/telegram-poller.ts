@@ -24,6 +24,7 @@ export interface TelegramPollerOptions {
 const DEFAULT_IDLE_DELAY_MS = 250;
 const DEFAULT_PUBLISH_RETRY_DELAYS_MS = [500, 1_000, 2_000, 5_000];
 const FETCH_RETRY_DELAY_MS = 2_000;
+const MAX_FETCH_RETRY_DELAY_MS = 60_000;
 
 /**
  * Long polling for one bot, with the delivery guarantee of DESIGN.md §2: updates are fetched, each is published
@@ -36,6 +37,8 @@ export class TelegramPoller {
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private offset: number | undefined;
+  /** Failed Bot API calls in a row, for the back-off. */
+  private failures = 0;
 
   constructor(private readonly options: TelegramPollerOptions) {}
 
@@ -76,11 +79,15 @@ export class TelegramPoller {
     while (!this.signal.aborted) {
       try {
         const me = await this.options.bot.api.getMe(grammySignal(this.signal));
+        this.failures = 0;
         return { id: me.id, username: me.username };
       } catch (error) {
         if (this.signal.aborted) return undefined;
-        this.warn('getMe failed, retrying', error);
-        await abortableSleep(retryDelayOf(error), this.signal);
+        if (isRefusedToken(error)) {
+          this.options.logger.warn(`telegram account ${this.options.bot.account}: Telegram refused the bot token (${describe(error)}); this bot is not polled until the token is fixed and the gateway restarted`);
+          return undefined;
+        }
+        await this.pauseAfter('getMe failed', error);
       }
     }
     return undefined;
@@ -90,13 +97,22 @@ export class TelegramPoller {
   private async fetch(): Promise<readonly { update_id: number }[] | undefined> {
     try {
       const other = { timeout: this.options.bot.pollTimeoutSeconds, allowed_updates: ['message' as const] };
-      return await this.options.bot.api.getUpdates(this.offset !== undefined ? { ...other, offset: this.offset } : other, grammySignal(this.signal));
+      const updates = await this.options.bot.api.getUpdates(this.offset !== undefined ? { ...other, offset: this.offset } : other, grammySignal(this.signal));
+      this.failures = 0;
+      return updates;
     } catch (error) {
       if (this.signal.aborted) return undefined;
-      this.warn('getUpdates failed, retrying', error);
-      await abortableSleep(retryDelayOf(error), this.signal);
+      await this.pauseAfter('getUpdates failed', error);
       return undefined;
     }
+  }
+
+  /** Waits Telegram's `retry_after`, else doubles the pause with each failure in a row (2 s up to 1 min). */
+  private async pauseAfter(what: string, error: unknown): Promise<void> {
+    this.failures += 1;
+    const delay = retryAfterOf(error) ?? Math.min(FETCH_RETRY_DELAY_MS * 2 ** (this.failures - 1), MAX_FETCH_RETRY_DELAY_MS);
+    this.warn(`${what}, retrying in ${Math.round(delay / 1_000)} s`, error);
+    await abortableSleep(delay, this.signal);
   }
 
   /** True once the update is stored (or deliberately skipped); false if the poller stopped first. */
@@ -125,13 +141,21 @@ export class TelegramPoller {
   }
 
   private warn(what: string, error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.options.logger.warn(`telegram account ${this.options.bot.account}: ${what}: ${redactSecrets(reason, [this.options.bot.token])}`);
+    this.options.logger.warn(`telegram account ${this.options.bot.account}: ${what}: ${redactSecrets(describe(error), [this.options.bot.token])}`);
   }
 }
 
-/** Telegram's `retry_after` on 429, else a fixed pause. */
-function retryDelayOf(error: unknown): number {
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Telegram's `retry_after` on 429, in milliseconds. */
+function retryAfterOf(error: unknown): number | undefined {
   if (error instanceof GrammyError && error.error_code === 429 && error.parameters.retry_after !== undefined) return error.parameters.retry_after * 1_000;
-  return FETCH_RETRY_DELAY_MS;
+  return undefined;
+}
+
+/** 401 (revoked or wrong token) and 404 (not a token at all): asking again cannot help. */
+function isRefusedToken(error: unknown): boolean {
+  return error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404);
 }
