@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EVENT_TYPES, type MessageRejected, type RecordedEvent, type ReplyDelivered, StreamIds } from '#contracts';
+import { EVENT_TYPES, type MessageRejected, type RecordedEvent, type ReplyDelivered, type ReplyDeliveryFailed, StreamIds } from '#contracts';
 import { slackSignature } from '../../apps/gateway/src/channels/slack/slack-signature.js';
 import { eventually } from './support/pipeline.js';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, type SlackPipeline, startSlackPipeline } from './support/slack-pipeline.js';
@@ -126,5 +126,18 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
       return all.find((e) => e.type === EVENT_TYPES.ReplyDelivered && e.metadata.correlationId === `slack:default:${body.event_id}`);
     });
     assert.match((delivered.data as ReplyDelivered).platformMessageId, /^\d+\.\d+,\d+\.\d+$/);
+  });
+
+  it('records ReplyDeliveryFailed when Slack says the conversation is gone (channel_not_found)', bounded, async () => {
+    pipeline.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
+    const body = message(dm('are you there?', 'U67890'));
+    await post(body);
+    const failed = await eventually(async () => {
+      const all = await events(StreamIds.session('agent:default:slack:U67890'));
+      return all.find((e) => e.type === EVENT_TYPES.ReplyDeliveryFailed && e.metadata.correlationId === `slack:default:${body.event_id}`);
+    });
+    const data = failed.data as ReplyDeliveryFailed;
+    assert.equal(data.reason, 'recipient_unreachable');
+    assert.equal(data.error, 'Slack refused the message for good: channel_not_found');
   });
 });

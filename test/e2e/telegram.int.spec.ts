@@ -85,6 +85,18 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
     assert.deepEqual(pipeline.emulator.botTexts(tokens.bob_bot, people.alice.userId), []);
   });
 
+  it('in a group, answers only the message that mentions the bot, in the group', bounded, async () => {
+    const inGroup = { ...people.alice, chat: { id: -100_777, type: 'supergroup' as const } };
+    const ignored = await pipeline.emulator.send(tokens.alice_bot, inGroup, 'lunch at noon?');
+    // The emulator's getMe answers @TestNameBot for every token.
+    await pipeline.emulator.send(tokens.alice_bot, inGroup, '@TestNameBot what is on the roadmap?');
+    const texts = await pipeline.emulator.waitForBotTexts(tokens.alice_bot, inGroup.chat.id, 1);
+    assert.deepEqual(texts, ['alice heard: what is on the roadmap?']);
+    assert.equal(pipeline.emulator.isConfirmed(tokens.alice_bot, ignored), true, 'the skipped update is confirmed too');
+    const groupSession = await pipeline.events(StreamIds.session(`agent:alice:telegram:${inGroup.chat.id}`));
+    assert.equal(ofType(groupSession, EVENT_TYPES.MessageReceived).length, 1);
+  });
+
   it('splits a reply longer than 4,096 characters into parts', bounded, async () => {
     const before = pipeline.emulator.botTexts(tokens.bob_bot, people.bob.userId).length;
     const long = `${'a'.repeat(4000)}\n\n${'b'.repeat(3000)}`;
