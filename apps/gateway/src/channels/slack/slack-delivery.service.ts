@@ -3,7 +3,7 @@ import { type Bus, childTraceparent, type Consumption, type DeliveryContext } fr
 import { EVENT_TYPES, type MessageReceived, type OutboundReply, OutboundReplySchema } from '#contracts';
 import { type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
-import { redactSecrets } from '../abortable-sleep.js';
+import { redactSecrets } from '../redact-secrets.js';
 import { splitText } from '../split-text.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
 import { deliveryStreamId } from '../../delivery/event-store-delivery-recorder.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { LogLevel, SocketModeClient } from '@slack/socket-mode';
-import { redactSecrets } from '../abortable-sleep.js';
+import { redactSecrets } from '../redact-secrets.js';
 import { ReceiveSlackEventUseCase } from '../../usecases/receive-slack-event/receive-slack-event.usecase.js';
 import { type SlackAppResolution } from './slack-app.js';
 import { SlackEnvelopeSchema } from './slack-event.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { type Bus, childTraceparent, type Consumption, type DeliveryContext } from '#bus';
 import { type OutboundReply, OutboundReplySchema } from '#contracts';
 import { inSpan } from '#telemetry';
-import { redactSecrets } from '../abortable-sleep.js';
+import { redactSecrets } from '../redact-secrets.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
 import { GATEWAY_BUS } from '../../gateway.tokens.js';
 import { type TelegramBot } from './telegram-bots.js';

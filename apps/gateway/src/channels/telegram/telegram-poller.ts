@@ -1,6 +1,7 @@
 import { GrammyError } from 'grammy';
 import { type InboundMessage } from '#contracts';
-import { abortableSleep, redactSecrets } from '../abortable-sleep.js';
+import { abortableSleep } from '../abortable-sleep.js';
+import { redactSecrets } from '../redact-secrets.js';
 import { grammySignal } from './grammy-signal.js';
 import { type TelegramBot } from './telegram-bots.js';
 import { inboundFromUpdate, type TelegramBotIdentity, TelegramUpdateSchema } from './telegram-update.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { redactSecrets } from '../abortable-sleep.js';
+import { redactSecrets } from '../redact-secrets.js';
 import { PublishTelegramMessageUseCase } from '../../usecases/publish-telegram-message/publish-telegram-message.usecase.js';
 import { type TelegramBot } from './telegram-bots.js';
 import { TelegramPoller } from './telegram-poller.js';
