@@ -3,6 +3,7 @@ import { type Bus, childTraceparent, type Consumption, type DeliveryContext } fr
 import { EVENT_TYPES, type MessageReceived, type OutboundReply, OutboundReplySchema } from '#contracts';
 import { type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
+import { PerChatQueue } from '../per-chat-queue.js';
 import { redactSecrets } from '../redact-secrets.js';
 import { splitText } from '../split-text.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
@@ -25,6 +26,7 @@ const UNREACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived
 @Injectable()
 export class SlackDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SlackDeliveryService.name);
+  private readonly chats = new PerChatQueue();
   private replies: Consumption | undefined;
 
   constructor(
@@ -71,10 +73,12 @@ export class SlackDeliveryService implements OnApplicationBootstrap, BeforeAppli
     const threadTs = reply.chat.type === 'group' ? await this.threadOf(reply) : undefined;
     const timestamps: string[] = [];
     try {
-      for (const text of splitText(reply.text, SLACK_MESSAGE_LIMIT)) {
-        const posted = await app.client.chat.postMessage({ channel: reply.chat.id, text, ...(threadTs !== undefined ? { thread_ts: threadTs } : {}) });
-        if (typeof posted.ts === 'string') timestamps.push(posted.ts);
-      }
+      await this.chats.run(reply.chat.id, async () => {
+        for (const text of splitText(reply.text, SLACK_MESSAGE_LIMIT)) {
+          const posted = await app.client.chat.postMessage({ channel: reply.chat.id, text, ...(threadTs !== undefined ? { thread_ts: threadTs } : {}) });
+          if (typeof posted.ts === 'string') timestamps.push(posted.ts);
+        }
+      });
     } catch (error) {
       const code = platformErrorCode(error);
       if (code === undefined || !UNREACHABLE.has(code)) throw new Error(redactSecrets(error instanceof Error ? error.message : String(error), app.secrets), { cause: error });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { type Bus, childTraceparent, type Consumption, type DeliveryContext } from '#bus';
 import { type OutboundReply, OutboundReplySchema } from '#contracts';
 import { inSpan } from '#telemetry';
+import { PerChatQueue } from '../per-chat-queue.js';
 import { redactSecrets } from '../redact-secrets.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
 import { GATEWAY_BUS } from '../../gateway.tokens.js';
@@ -15,11 +16,13 @@ const REPLY_CONCURRENCY = 32;
 /**
  * Delivers `clawgate.outbound.telegram.<account>` through that account's bot and records `ReplyDelivered`
  * (the Telegram message ids) or `ReplyDeliveryFailed`; the JetStream message is acked only after the record.
+ * Replies to one chat are sent one after the other, in the order they came; different chats in parallel.
  */
 @Injectable()
 export class TelegramDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TelegramDeliveryService.name);
   private readonly stopping = new AbortController();
+  private readonly chats = new PerChatQueue();
   private replies: Consumption | undefined;
 
   constructor(
@@ -70,7 +73,7 @@ export class TelegramDeliveryService implements OnApplicationBootstrap, BeforeAp
     }
     let messageIds: number[];
     try {
-      messageIds = await sendTelegramReply(bot.api, reply.chat.id, reply.text, this.stopping.signal);
+      messageIds = await this.chats.run(`${bot.account}:${reply.chat.id}`, () => sendTelegramReply(bot.api, reply.chat.id, reply.text, this.stopping.signal));
     } catch (error) {
       if (!(error instanceof TelegramRecipientUnreachableError)) throw new Error(this.describe(error), { cause: error });
       const failure = { reason: 'recipient_unreachable' as const, error: error.message, attempts: context.deliveryCount, failedAt: new Date().toISOString() };
