@@ -6,7 +6,8 @@ import { EVENT_TYPES, StreamIds, deterministicEventId, type LlmCallCompleted, ty
 import { type ChatCompletionRequestBody, type ScriptedTurn } from '#testing';
 import { traceIdOf } from '#telemetry';
 import { postMessage, TestSocket } from '../../apps/gateway/src/test-support/gateway-test-kit.js';
-import { eventually, startPipeline, tokens, type Pipeline } from './support/pipeline.js';
+import { eventually } from '#testing';
+import { startPipeline, tokens, type Pipeline } from './support/pipeline.js';
 
 const bounded = { timeout: 90_000 };
 
@@ -46,7 +47,7 @@ describe('end to end: WebChat → gateway → NATS → authz → agent → sandb
       const executed = await socket.next('toolCall', (frame) => frame.stage === 'executed');
       assert.equal(executed.tool, 'Bash');
 
-      const events = await eventually(async () => {
+      const events = await eventually('the delivery to be recorded', async () => {
         const found = await eventsOf(accepted.messageId, 'agent:default:webchat:ann');
         return found.some((e) => e.type === EVENT_TYPES.ReplyDelivered) ? found : undefined;
       });

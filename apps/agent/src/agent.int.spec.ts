@@ -18,7 +18,7 @@ import {
 } from '#contracts';
 import { parseConfigText } from '#config';
 import { EventStore } from '#event-store';
-import { createTestDatabase, deleteBusStreams, ScriptedLlm, uniqueBusPrefix } from '#testing';
+import { createTestDatabase, deleteBusStreams, eventually, ScriptedLlm, uniqueBusPrefix } from '#testing';
 import { startAuthz } from '../../authz/src/start-authz.js';
 import { startAgent } from './start-agent.js';
 
@@ -55,15 +55,6 @@ function message(user: string, text: string): InboundMessage {
   };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('agent service with authz, over NATS JetStream and PostgreSQL, against a scripted model', () => {
   const prefix = uniqueBusPrefix('agent');

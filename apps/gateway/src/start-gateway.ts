@@ -41,7 +41,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
       `refusing to listen on ${bind} without gateway.auth.token: set it (e.g. "\${CLAWGATE_GATEWAY_TOKEN}") or bind to 127.0.0.1`,
     );
   }
-  startTelemetry('clawgate-gateway');
+  await startTelemetry('clawgate-gateway');
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,

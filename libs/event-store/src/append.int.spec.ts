@@ -105,11 +105,11 @@ describe('EventStore.append', () => {
     });
   });
 
-  it('two processes appending to one stream: a stale head falls back to the locked path, the chain stays whole', async () => {
+  it('two processes appending to one stream: a stale head is re-read (or the locked path taken), the chain stays whole', async () => {
     const other = await EventStore.connect({ databaseUrl: database.url, role: 'clawgate_app', poolSize: 2 });
     try {
       await store.append('s:shared', [testEvent()], { expectedVersion: 'no-stream' });
-      // `other` knows nothing of the stream: 'any' tries it as a new stream, finds it exists, appends under lock.
+      // `other` knows nothing of the stream: 'any' tries it as a new stream, finds it exists, reads its head, appends.
       assert.equal((await other.append('s:shared', [testEvent()], { expectedVersion: 'any' })).streamVersion, 2);
       // `store` last saw version 1; the stream is at 2.
       const third = await store.append('s:shared', [testEvent(), testEvent()], { expectedVersion: 'any' });

@@ -76,7 +76,7 @@ class RuleEngine implements PolicyEngine {
     if (path === '' || /\p{Cc}/u.test(path)) return deny(null, `${tool}: the path is empty or contains control characters`);
     const normalized = normalizePath(path, paths);
     // Grep reads every file below its path, so a deny rule for anything down there stops it.
-    const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], normalized, paths.home, tool === 'Grep');
+    const denied = this.matchingDenyRule(permissions.deny, RULE_TOOLS[tool], normalized, paths.home, tool === 'Grep');
     if (denied) return deny(denied.text, `${tool} of ${normalized} is denied by ${denied.text}`);
     const allowed = this.matchingPathRule(permissions.allow, RULE_TOOLS[tool], normalized, paths.home);
     if (allowed) return { decision: 'allow', rule: allowed.text, reason: `${tool} of ${normalized} is allowed by ${allowed.text}` };
@@ -99,6 +99,23 @@ class RuleEngine implements PolicyEngine {
     });
   }
 
+  /**
+   * Deny rules also see through /proc's links: `/proc/self/root/etc/x` is `/etc/x`, and a path below a process's
+   * `cwd` (or another process's root) could be anything, so any deny rule for the tool stops it.
+   */
+  private matchingDenyRule(rules: readonly Rule[], tools: readonly PathToolName[], normalizedPath: string, home: string, orBelow = false): Rule | undefined {
+    const denied = this.matchingPathRule(rules, tools, normalizedPath, home, orBelow);
+    if (denied) return denied;
+    const link = /^\/proc\/(?:[^/]+\/)*?(root|cwd|fd|map_files)(\/.*)?$/.exec(normalizedPath);
+    if (!link) return undefined;
+    if (link[1] === 'root' && /^\/proc\/(self|thread-self|\d+)\/root/.test(normalizedPath)) {
+      const inner = this.matchingPathRule(rules, tools, link[2] ?? '/', home, orBelow || link[2] === undefined);
+      if (inner) return inner;
+    }
+    if ((link[1] === 'root' && link[2] === undefined && !orBelow) || (link[1] === 'fd' && /^\/[0-2]$/.test(link[2] ?? ''))) return undefined;
+    return rules.find((rule) => (tools as readonly string[]).includes(rule.tool));
+  }
+
   private compiledPath(pattern: string, home: string): PathPattern {
     const key = `${home}\u0000${pattern}`;
     let compiled = this.pathPatterns.get(key);
@@ -111,7 +128,12 @@ class RuleEngine implements PolicyEngine {
   }
 
   private decideBash(permissions: PermissionSet, command: string, context: PathContext): Decision {
-    const effects = this.analyser.analyse(command, context);
+    let effects: ShellEffect[];
+    try {
+      effects = this.analyser.analyse(command, context);
+    } catch (error) {
+      return deny(null, `not understood, so denied: the command could not be analysed (${error instanceof Error ? error.message : String(error)})`);
+    }
     if (effects.length === 0) return deny(null, 'the command runs nothing the policy engine can identify');
     const allowedBy: string[] = [];
     let notUnderstood: Decision | undefined;
@@ -175,8 +197,11 @@ class RuleEngine implements PolicyEngine {
     }
     let lastAllow: Decision | undefined;
     for (const path of effect.paths) {
+      if (effect.origin.startsWith('redirection') && /^\/dev\/(tcp|udp)(\/|$)/.test(path)) {
+        return deny(null, `not understood, so denied: ${effect.origin} ${path} opens a network connection`);
+      }
       if (effect.scope === 'deny-only') {
-        const denied = this.matchingPathRule(permissions.deny, RULE_TOOLS[tool], path, context.home, effect.below);
+        const denied = this.matchingDenyRule(permissions.deny, RULE_TOOLS[tool], path, context.home, effect.below);
         if (denied) return deny(denied.text, `${effect.origin}: ${tool} of ${path} is denied by ${denied.text}`);
         continue;
       }

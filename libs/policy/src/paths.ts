@@ -30,7 +30,9 @@ export function pathComponents(absolute: string): string[] {
   const out: string[] = [];
   for (const part of absolute.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
+    // Below /proc/<pid>/ a `..` may leave a link (`cwd`, `root`, `fd/3`) that points anywhere: it is kept, and deny
+    // rules treat such a path as possibly anything.
+    if (part === '..' && !(out[0] === 'proc' && out.length >= 3)) out.pop();
     else out.push(part);
   }
   return out;

@@ -33,7 +33,13 @@ export async function createShellAnalyser(): Promise<ShellAnalyser> {
   return {
     analyse(command, context) {
       const analysis = new Analysis(parser, context);
-      analysis.run(command, 0);
+      try {
+        analysis.run(command, 0);
+      } catch (error) {
+        // Deep nesting (`$($($(…)))` thousands deep) can exhaust the stack: fail closed, never throw.
+        const why = error instanceof Error ? error.message : String(error);
+        return [{ kind: 'opaque', reason: `the command could not be analysed (${why}); it may be nested too deeply` }];
+      }
       return analysis.effects;
     },
   };
@@ -115,13 +121,13 @@ class Analysis implements CommandSink {
   path(access: 'read' | 'write', word: ShellWord, scope: 'full' | 'deny-only', origin: string): void {
     let value = word.value;
     let below = false;
-    if (value !== null && scope === 'deny-only' && /[*?[]/.test(value)) {
-      // A glob reaches only what lies below its literal leading directory.
+    if (value !== null && scope === 'deny-only' && EXPANDS.test(value)) {
+      // A glob (or a brace expansion, `/etc/{shadow,x}`) reaches only what lies below its literal leading directory.
       below = true;
-      value = value.slice(0, value.slice(0, value.search(/[*?[]/)).lastIndexOf('/') + 1) || '.';
+      value = value.slice(0, value.slice(0, value.search(EXPANDS)).lastIndexOf('/') + 1) || '.';
     }
     if (value !== null && NOT_A_FILE.test(value)) return;
-    if (value === null || (scope === 'full' && /[*?[]/.test(value))) {
+    if (value === null || (scope === 'full' && EXPANDS.test(value))) {
       if (scope === 'full') return this.opaque(`${origin}: the file ${word.source} is only known at run time`);
       this.effects.push({ kind: 'path', access, paths: null, below, scope, origin });
       return;
@@ -154,8 +160,10 @@ class Analysis implements CommandSink {
       return;
     }
     const moved = this.cwds.map((cwd) => normalizePath(target, { cwd, home: this.context.home }));
-    // cd may fail, so the old directories stay possible.
-    this.cwds = [...new Set([...this.cwds, ...moved])];
+    // cd may fail, so the old directories stay possible. Each cd can double them (`cd a; cd b; …`): past a bound
+    // the directory counts as unknown, so relative paths fail closed instead of the analysis taking exponential time.
+    const cwds = [...new Set([...this.cwds, ...moved])];
+    this.cwds = cwds.length > MAX_DIRECTORIES ? null : cwds;
   }
 
   // Statements -----------------------------------------------------------------------------------------------
@@ -293,10 +301,13 @@ class Analysis implements CommandSink {
       return;
     }
     if (node.type === 'heredoc_redirect') {
+      // A quoted delimiter (`<<'EOF'`, `<<"EOF"`, `<<\EOF`) turns expansion in the body off.
+      const quoted = node.namedChildren.some((child) => child?.type === 'heredoc_start' && /['"\\]/.test(child.text));
       for (const child of node.namedChildren) {
         if (!child || child.type === 'heredoc_start' || child.type === 'heredoc_end') continue;
-        if (child.type === 'heredoc_body') this.internals(child);
-        else this.statementOrPart(child);
+        if (child.type === 'heredoc_body') {
+          if (!quoted) this.internals(child);
+        } else this.statementOrPart(child);
       }
       return;
     }
@@ -312,7 +323,8 @@ class Analysis implements CommandSink {
       const word = this.word(destination);
       if ((operator === '>&' || operator === '<&') && (destination.type === 'number' || word.value === '-')) continue;
       const origin = `redirection ${operator}`;
-      if (word.value !== null && /^\/dev\/(tcp|udp)\//.test(word.value)) {
+      // bash opens /dev/tcp/host/port itself, however the path is spelled (`/dev//tcp`, `/dev/./tcp`, `cd /dev; … tcp/h/p`).
+      if (word.value === null ? /(tcp|udp)/.test(word.source) : /(^|\/)(tcp|udp)\/+[^/]+\/+[^/]+\/*$/.test(word.value)) {
         this.opaque(`${origin} ${word.value} opens a network connection`);
         continue;
       }
@@ -376,6 +388,11 @@ class Analysis implements CommandSink {
           return this.hole(node);
         }
         // `$[…]` is bash's old arithmetic expansion, which the grammar reads as literal text.
+        // A backquote the grammar left inside a word (`${x:-`rm`}`, `r``m`) is a substitution bash runs.
+        if (hasUnescapedBackquote(node.text)) {
+          this.opaque('a backquote substitution the shell parser read as text');
+          return this.hole(node);
+        }
         if (/(^|[^\\])\$\[/.test(node.text)) {
           this.opaque('the old arithmetic expansion $[…] can run commands through array subscripts');
           return this.hole(node);
@@ -398,6 +415,10 @@ class Analysis implements CommandSink {
       case 'expansion':
         if (node.children.some((c) => c !== null && !c.isNamed && c.type === '@')) {
           this.opaque(`the expansion ${shorten(node.text)} transforms a value in ways that can run commands`);
+        }
+        // `${x:offset:length}` evaluates offset and length as arithmetic: a variable there can run commands.
+        if (node.children.some((c) => c !== null && !c.isNamed && c.type === ':') && node.namedChildren.slice(1).some((c) => c !== null && c.type !== 'number')) {
+          this.opaque(`the substring offsets in ${shorten(node.text)} are arithmetic, which can run commands through array subscripts`);
         }
         // `${!x}` expands the variable x names, and a name like `a[$(cmd)]` runs cmd.
         if (node.text.startsWith('${!')) this.opaque(`the indirect expansion ${shorten(node.text)} can run commands through array subscripts`);
@@ -427,6 +448,15 @@ class Analysis implements CommandSink {
   }
 
   private joined(node: Node): ShellWord {
+    // `r$""m` is `rm`: the grammar reads the `$` of a `$"…"` translation as the end of the word before it.
+    if (node.type === 'concatenation') {
+      const children = node.children;
+      const dollar = (c: Node | null): boolean => c !== null && ((!c.isNamed && c.type === '$') || (c.type === 'word' && /(^|[^\\])(\\\\)*\$$/.test(c.text)));
+      if (children.some((c, i) => dollar(c) && children[i + 1]?.type === 'string' && children[i + 1]!.startIndex === c!.endIndex)) {
+        this.opaque('a $"…" translation the shell parser split from its word');
+        return this.hole(node);
+      }
+    }
     const parts: (string | typeof HOLE)[] = [];
     let known = true;
     let value = '';
@@ -435,11 +465,18 @@ class Analysis implements CommandSink {
       if (!child) continue;
       if (!child.isNamed) {
         // Quotes and `$` of `$"…"` are syntax; any other anonymous piece is literal text.
-        if (child.type === '"' || child.type === '$"') continue;
+        if (child.type === '"' || child.type === '$"' || (node.type === 'translated_string' && child.type === '$')) continue;
+        if (hasUnescapedBackquote(child.text)) {
+          this.opaque('a backquote substitution the shell parser read as text');
+          known = false;
+          parts.push(HOLE);
+          continue;
+        }
         parts.push(...child.text);
         value += child.text;
         continue;
       }
+      if (inQuotes && child.type === 'string_content' && hasUnescapedBackquote(child.text)) this.opaque('a backquote substitution the shell parser read as text');
       const part = inQuotes && child.type === 'string_content' ? literalWord(unescapeDoubleQuoted(child.text)) : this.word(child);
       parts.push(...part.parts);
       if (part.value === null) known = false;
@@ -454,14 +491,24 @@ class Analysis implements CommandSink {
 
   /** Walks what sits inside an expansion, a heredoc body or a subscript for substitutions and arithmetic. */
   private internals(node: Node): void {
+    // Text the grammar left unparsed (a `regex` in `${x#…}`, a heredoc body) may still hold a substitution bash runs.
+    if (node.namedChildCount === 0 && node.type !== 'variable_name' && (hasUnescapedBackquote(node.text) || /(^|[^\\])\$\(/.test(node.text))) {
+      this.opaque(`a substitution the shell parser read as text: ${shorten(node.text)}`);
+    }
     for (const child of node.namedChildren) {
       if (!child) continue;
+      if (child.namedChildCount === 0 && child.type !== 'variable_name' && child.type !== 'word' && (hasUnescapedBackquote(child.text) || /(^|[^\\])\$\(/.test(child.text))) {
+        this.opaque(`a substitution the shell parser read as text: ${shorten(child.text)}`);
+        continue;
+      }
       if (child.type === 'subscript') {
         const index = child.childForFieldName('index');
         if (index && !(index.type === 'number' || (index.type === 'word' && /^[@*]$/.test(index.text)))) {
           this.opaque(`the array subscript ${shorten(child.text)} is evaluated as arithmetic, which can run commands`);
         }
         this.internals(child);
+      } else if (child.type === 'word' && hasUnescapedBackquote(child.text)) {
+        this.opaque('a backquote substitution the shell parser read as text');
       } else if (WORD_TYPES.has(child.type) && child.type !== 'word' && child.type !== 'number') this.word(child);
       else this.internals(child);
     }
@@ -529,9 +576,24 @@ function decodeAnsiC(body: string): string | null {
     if (!hex) return null;
     const digits = hex[0];
     const code = /^[0-7]/.test(digits) ? parseInt(digits, 8) : parseInt(digits.slice(1), 16);
-    if (code > 0x10ffff) return null;
+    // bash ends the string at a NUL (`$'rm\0x'` is `rm`): not understood rather than decoded differently.
+    if (code > 0x10ffff || code === 0) return null;
     out += String.fromCodePoint(code);
     i += digits.length - 1;
   }
   return out;
 }
+
+function hasUnescapedBackquote(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '`') return true;
+  }
+  return false;
+}
+
+/** Characters that make bash expand a word into other file names: globs and brace expansion. */
+const EXPANDS = /[*?[]|\{[^{}]*(,|\.\.)[^{}]*\}/;
+
+/** How many working directories a command may have at one point before the engine stops tracking them. */
+const MAX_DIRECTORIES = 64;

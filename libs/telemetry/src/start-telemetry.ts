@@ -1,5 +1,3 @@
-import { NodeSDK } from '@opentelemetry/sdk-node';
-
 export interface Telemetry {
   /** True when an SDK was started and spans are recorded and exported. */
   readonly enabled: boolean;
@@ -18,20 +16,33 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
-let started: Telemetry | undefined;
+let started: Promise<Telemetry> | undefined;
 
 /**
  * Starts the OpenTelemetry SDK for one service, configured entirely by the standard `OTEL_*` variables
  * (endpoint, protocol, headers, sampler, resource attributes). Call it before Nest starts. Without those
  * variables nothing starts: the API stays a no-op and tracing costs nothing; trace context is still carried
  * across NATS and into event metadata (see `inSpan`). Idempotent within a process.
+ *
+ * The SDK is imported only when tracing is asked for: with its exporters it adds ~70 MB to a service's RSS,
+ * which a service that exports nothing should not carry.
  */
-export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Telemetry> {
   if (started) return started;
   if (!tracingRequested(env)) {
-    started = { enabled: false, shutdown: () => Promise.resolve() };
+    started = Promise.resolve({ enabled: false, shutdown: () => Promise.resolve() });
     return started;
   }
+  const starting = startSdk(serviceName, env);
+  started = starting;
+  starting.catch(() => {
+    if (started === starting) started = undefined;
+  });
+  return starting;
+}
+
+async function startSdk(serviceName: string, env: NodeJS.ProcessEnv): Promise<Telemetry> {
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     // Traces only: metrics and logs go elsewhere, and instrumenting every library is not free.
@@ -41,9 +52,8 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   });
   sdk.start();
   let stopping: Promise<void> | undefined;
-  started = {
+  return {
     enabled: true,
     shutdown: () => (stopping ??= sdk.shutdown().finally(() => (started = undefined))),
   };
-  return started;
 }

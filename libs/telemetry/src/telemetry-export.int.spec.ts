@@ -33,7 +33,7 @@ describe('with an OTLP endpoint in the environment', () => {
       OTEL_BSP_SCHEDULE_DELAY: '50',
     };
     Object.assign(process.env, env);
-    telemetry = startTelemetry('clawgate-test');
+    telemetry = await startTelemetry('clawgate-test');
   });
   after(() => new Promise<void>((resolve) => collector.close(() => resolve())));
 

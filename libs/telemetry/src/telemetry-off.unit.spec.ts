@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
-import { inSpan, startTelemetry, traceIdOf, tracingRequested } from './index.js';
+import { inSpan, startTelemetry, traceIdOf, tracingRequested, type Telemetry } from './index.js';
 
 const RECEIVED = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -17,7 +17,10 @@ describe('tracingRequested', () => {
 });
 
 describe('without OTEL_* variables', () => {
-  const telemetry = startTelemetry('clawgate-test', {});
+  let telemetry: Telemetry;
+  before(async () => {
+    telemetry = await startTelemetry('clawgate-test', {});
+  });
 
   it('starts no SDK: the global tracer provider stays the no-op one', () => {
     assert.equal(telemetry.enabled, false);

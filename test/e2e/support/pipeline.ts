@@ -98,12 +98,3 @@ export async function startPipeline(options: { agent?: boolean; llm?: ScriptedLl
     },
   };
 }
-
-/** Polls until `probe` gives a value; the test's own timeout bounds it. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

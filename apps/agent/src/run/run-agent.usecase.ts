@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { type Bus } from '#bus';
@@ -23,7 +24,7 @@ import {
   type ToolCallRequested,
 } from '#contracts';
 import { type ResolvedAgent, type ResolvedConfig } from '#config';
-import { type EventStore } from '#event-store';
+import { EventIdConflictError, type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
 import { chooseModel, LlmCallError, LlmClient, type LlmCompletion } from '../llm/llm-client.js';
@@ -77,11 +78,10 @@ export class RunAgentUseCase {
   async execute(run: RunRequest, trace: Trace): Promise<void> {
     await inSpan('agent.run', { traceparent: trace.traceparent, kind: 'consumer', attributes: { 'clawgate.agent': run.agentId, 'clawgate.session': run.sessionKey } }, async (scope) => {
       const context: Trace = { traceparent: scope.traceparent };
-      const received = await this.store.readEvent(deterministicEventId(run.messageId, 'received'));
+      const { received, finished } = await this.progress(run);
       if (!received) throw new Error(`run for message ${run.messageId}: its MessageReceived event is missing`);
       const message = received.data as MessageReceived;
 
-      const finished = (await this.store.readEvent(this.id(run, 'reply-produced'))) ?? (await this.store.readEvent(this.id(run, 'run-failed')));
       if (finished) return this.deliver(run, message, finished, context);
 
       const session = await this.store.readStream(StreamIds.session(run.sessionKey));
@@ -96,9 +96,8 @@ export class RunAgentUseCase {
    * tell the user, so the message does not vanish.
    */
   async giveUp(run: RunRequest, lastError: unknown, trace: Trace): Promise<void> {
-    const received = await this.store.readEvent(deterministicEventId(run.messageId, 'received'));
+    const { received, finished } = await this.progress(run);
     if (!received) return;
-    const finished = (await this.store.readEvent(this.id(run, 'reply-produced'))) ?? (await this.store.readEvent(this.id(run, 'run-failed')));
     const outcome =
       finished ??
       (await this.fail(
@@ -306,6 +305,14 @@ export class RunAgentUseCase {
     });
   }
 
+  /** The run's message as received and its outcome if one is recorded (a reply, else a failure), in one query. */
+  private async progress(run: RunRequest): Promise<{ received: RecordedEvent | undefined; finished: RecordedEvent | undefined }> {
+    const ids = { received: deterministicEventId(run.messageId, 'received'), reply: this.id(run, 'reply-produced'), failed: this.id(run, 'run-failed') };
+    const events = await this.store.readEvents(Object.values(ids));
+    const byId = (id: string) => events.find((event) => event.eventId === id.toLowerCase());
+    return { received: byId(ids.received), finished: byId(ids.reply) ?? byId(ids.failed) };
+  }
+
   private clientFor(agent: ResolvedAgent): LlmClient {
     const choice = chooseModel(this.config, agent);
     const key = `${choice.provider.name}\u0000${choice.model}`;
@@ -319,20 +326,32 @@ export class RunAgentUseCase {
 
   private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object): Promise<RecordedEvent> {
     const eventId = this.id(run, step);
-    await this.append(StreamIds.session(run.sessionKey), {
+    return this.append(StreamIds.session(run.sessionKey), {
       eventId,
       type,
       schemaVersion: SCHEMA_VERSION,
       data,
       metadata: this.metadata(run, undefined, run.causationId, context.traceparent),
     });
-    const recorded = await this.store.readEvent(eventId);
-    if (!recorded) throw new Error(`event ${eventId} was appended but cannot be read back`);
-    return recorded;
   }
 
-  private async append(streamId: string, event: NewEvent): Promise<void> {
-    await this.store.append(streamId, [event], { expectedVersion: 'any' });
+  /**
+   * Appends one event with a deterministic id and returns it as recorded. A redelivered run appends the same
+   * step again under a new span: same id and data, other metadata. The first record stands; only other data
+   * under the same id is an error.
+   */
+  private async append(streamId: string, event: NewEvent): Promise<RecordedEvent> {
+    try {
+      const appended = await this.store.append(streamId, [event], { expectedVersion: 'any' });
+      const recorded = appended.events[0];
+      if (!recorded) throw new Error(`event ${event.eventId} was appended but is missing from the append's result`);
+      return recorded;
+    } catch (error) {
+      if (!(error instanceof EventIdConflictError)) throw error;
+      const recorded = await this.store.readEvent(event.eventId);
+      if (!recorded || recorded.type !== event.type || !isDeepStrictEqual(recorded.data, JSON.parse(JSON.stringify(event.data)))) throw error;
+      return recorded;
+    }
   }
 
   private metadata(run: RunRequest, message: MessageReceived | undefined, causationId: string, traceparent: string | undefined): EventMetadata {

@@ -82,7 +82,7 @@ export function registerStartCommand(program: Command): void {
       };
 
       const { startTelemetry } = await import('#telemetry');
-      const telemetry = startTelemetry(service === ALL ? 'clawgate' : `clawgate-${service}`);
+      const telemetry = await startTelemetry(service === ALL ? 'clawgate' : `clawgate-${service}`);
       if (service === ALL && options.migrate) {
         const { runMigrations, databaseUrlFromEnv, redactDatabaseUrl } = await import('#event-store');
         const url = context.databaseUrl ?? databaseUrlFromEnv();

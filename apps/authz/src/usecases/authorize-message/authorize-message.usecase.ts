@@ -12,6 +12,7 @@ import {
 } from '#contracts';
 import { type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
+import { inSpan } from '#telemetry';
 import { AUTHZ_BUS, AUTHZ_CONFIG, AUTHZ_EVENT_STORE } from '../../authz.tokens.js';
 import { decideInboundMessage, rejectionNotice } from './decide-message.js';
 
@@ -30,13 +31,18 @@ export class AuthorizeMessageUseCase {
     @Inject(AUTHZ_BUS) private readonly bus: Bus,
   ) {}
 
-  async execute(message: InboundMessage, context: Pick<DeliveryContext, 'traceparent'>): Promise<void> {
-    const outcome = (await this.recordedOutcome(message)) ?? (await this.decideAndRecord(message, context));
-    if (outcome.type === EVENT_TYPES.MessageAuthorized) {
-      await this.startRun(message, outcome, context);
-    } else {
-      await this.notifyRejection(message, outcome, context);
-    }
+  async execute(message: InboundMessage, received: Pick<DeliveryContext, 'traceparent'>): Promise<void> {
+    const attributes = { 'clawgate.channel': message.channel, 'clawgate.account': message.account };
+    await inSpan('authz.message', { traceparent: received.traceparent, kind: 'consumer', attributes }, async (scope) => {
+      const context = { traceparent: scope.traceparent };
+      const outcome = (await this.recordedOutcome(message)) ?? (await this.decideAndRecord(message, context));
+      scope.span.setAttribute('clawgate.decision', outcome.type);
+      if (outcome.type === EVENT_TYPES.MessageAuthorized) {
+        await this.startRun(message, outcome, context);
+      } else {
+        await this.notifyRejection(message, outcome, context);
+      }
+    });
   }
 
   private async decideAndRecord(message: InboundMessage, context: Pick<DeliveryContext, 'traceparent'>): Promise<RecordedEvent> {
@@ -61,9 +67,9 @@ export class AuthorizeMessageUseCase {
   }
 
   private async recordedOutcome(message: InboundMessage): Promise<RecordedEvent | undefined> {
-    const authorized = await this.store.readEvent(deterministicEventId(message.messageId, 'authorized'));
-    if (authorized) return authorized;
-    return this.store.readEvent(deterministicEventId(message.messageId, 'rejected'));
+    const authorizedId = deterministicEventId(message.messageId, 'authorized');
+    const recorded = await this.store.readEvents([authorizedId, deterministicEventId(message.messageId, 'rejected')]);
+    return recorded.find((event) => event.eventId === authorizedId.toLowerCase()) ?? recorded[0];
   }
 
   private async startRun(message: InboundMessage, authorizedEvent: RecordedEvent, context: Pick<DeliveryContext, 'traceparent'>) {

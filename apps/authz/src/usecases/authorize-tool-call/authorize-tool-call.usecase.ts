@@ -11,6 +11,7 @@ import {
 } from '#contracts';
 import { type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
+import { inSpan } from '#telemetry';
 import { type PolicyEngine } from '#policy';
 import { AUTHZ_CONFIG, AUTHZ_EVENT_STORE, AUTHZ_POLICY_ENGINE } from '../../authz.tokens.js';
 import { decideToolCall } from './decide-tool-call.js';
@@ -37,7 +38,16 @@ export class AuthorizeToolCallUseCase {
     @Inject(AUTHZ_POLICY_ENGINE) private readonly engine: PolicyEngine,
   ) {}
 
-  async execute(request: ToolAuthorizationRequest, context: { traceparent?: string | undefined }): Promise<ToolAuthorizationReply> {
+  async execute(request: ToolAuthorizationRequest, received: { traceparent?: string | undefined }): Promise<ToolAuthorizationReply> {
+    const attributes = { 'clawgate.agent': request.agentId, 'clawgate.tool': request.tool, 'clawgate.tool_call_id': request.toolCallId };
+    return inSpan('authz.tool_call', { traceparent: received.traceparent, kind: 'server', attributes }, async (scope) => {
+      const reply = await this.decide(request, { traceparent: scope.traceparent });
+      scope.span.setAttributes({ 'clawgate.decision': reply.decision, 'clawgate.recorded': reply.recorded });
+      return reply;
+    });
+  }
+
+  private async decide(request: ToolAuthorizationRequest, context: { traceparent?: string | undefined }): Promise<ToolAuthorizationReply> {
     const recorded = await this.recordedDecision(request);
     if (recorded) return recorded;
     const agent = [this.config.baseAgent, ...this.config.agents].find((a) => a?.id === request.agentId);

@@ -11,6 +11,7 @@ import {
 } from '#contracts';
 import { type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
+import { inSpan } from '#telemetry';
 import { type PolicyEngine } from '#policy';
 import { SandboxError } from '../../errors.js';
 import { recheckWithPolicy } from '../../policy-recheck.js';
@@ -51,7 +52,16 @@ export class ExecuteToolCallUseCase {
     return task;
   }
 
-  private async executeOnce(agentId: string, request: SandboxExecRequest, context: { traceparent?: string | undefined }): Promise<SandboxExecReply> {
+  private executeOnce(agentId: string, request: SandboxExecRequest, received: { traceparent?: string | undefined }): Promise<SandboxExecReply> {
+    const attributes = { 'clawgate.agent': agentId, 'clawgate.tool': request.tool, 'clawgate.tool_call_id': request.toolCallId };
+    return inSpan('sandbox.exec', { traceparent: received.traceparent, kind: 'server', attributes }, async (scope) => {
+      const reply = await this.executeAndRecord(agentId, request, { traceparent: scope.traceparent });
+      scope.span.setAttributes({ 'clawgate.status': reply.status, 'clawgate.recorded': reply.recorded, ...(reply.status === 'executed' && reply.outcome.exitCode !== null ? { 'clawgate.exit_code': reply.outcome.exitCode } : {}) });
+      return reply;
+    });
+  }
+
+  private async executeAndRecord(agentId: string, request: SandboxExecRequest, context: { traceparent?: string | undefined }): Promise<SandboxExecReply> {
     const recorded = await this.recordedResult(agentId, request);
     if (recorded) return recorded;
     const verdict = await this.run(agentId, request);
