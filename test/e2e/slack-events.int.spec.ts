@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EVENT_TYPES, type MessageRejected, type RecordedEvent, type ReplyDelivered, type ReplyDeliveryFailed, StreamIds } from '#contracts';
+import { eventually } from '#testing';
 import { slackSignature } from '../../apps/gateway/src/channels/slack/slack-signature.js';
-import { eventually } from './support/pipeline.js';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, type SlackPipeline, startSlackPipeline } from './support/slack-pipeline.js';
 
 const bounded = { timeout: 60_000 };
@@ -43,7 +43,7 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
   const mention = (channel: string, text: string) => ({ type: 'app_mention', channel, user: 'U12345', text: `<@UBOT01> ${text}`, ts: `${nowSeconds()}.000${++eventSequence}` });
 
   async function waitForPosts(channel: string, count: number) {
-    return eventually(() => {
+    return eventually(`posts to ${channel}`, () => {
       const posts = pipeline.slack.postedTo(channel);
       return posts.length >= count ? posts : undefined;
     });
@@ -75,7 +75,7 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
   it('rejects a mention in a channel that is not allowed, and records why', bounded, async () => {
     const body = message(mention('C0RANDOM', 'hello?'));
     await post(body);
-    const rejected = await eventually(async () =>
+    const rejected = await eventually('MessageRejected for #random', async () =>
       (await events(StreamIds.rejectedMessage(`slack:default:${body.event_id}`))).find((e) => e.type === EVENT_TYPES.MessageRejected),
     );
     assert.equal((rejected.data as MessageRejected).reason, 'channel_not_allowed');
@@ -121,7 +121,7 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
     const posts = await waitForPosts('C0ENG', 3);
     assert.deepEqual(posts.slice(1).map((p) => [p.text.length, p.thread_ts]), [[3_990, event.ts], [3_990, event.ts]]);
     assert.equal(pipeline.slack.callsOf('chat.postMessage') - calls, 3, 'one rate-limited attempt, two parts');
-    const delivered = await eventually(async () => {
+    const delivered = await eventually('ReplyDelivered of the long reply', async () => {
       const all = await events(StreamIds.session('agent:default:slack:C0ENG'));
       return all.find((e) => e.type === EVENT_TYPES.ReplyDelivered && e.metadata.correlationId === `slack:default:${body.event_id}`);
     });
@@ -132,7 +132,7 @@ describe('Slack end to end: the Events API → gateway → authz → agent → r
     pipeline.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
     const body = message(dm('are you there?', 'U67890'));
     await post(body);
-    const failed = await eventually(async () => {
+    const failed = await eventually('ReplyDeliveryFailed for channel_not_found', async () => {
       const all = await events(StreamIds.session('agent:default:slack:U67890'));
       return all.find((e) => e.type === EVENT_TYPES.ReplyDeliveryFailed && e.metadata.correlationId === `slack:default:${body.event_id}`);
     });

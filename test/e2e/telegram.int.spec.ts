@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { type MessageAuthorized, type MessageRejected, type RecordedEvent, type ReplyDelivered, type ReplyDeliveryFailed, EVENT_TYPES, StreamIds } from '#contracts';
+import { eventually } from '#testing';
 import { Api } from 'grammy';
 import { Bus } from '#bus';
 import { TelegramPoller } from '../../apps/gateway/src/channels/telegram/telegram-poller.js';
 import { TelegramEmulator } from './support/telegram-emulator.js';
-import { eventually } from './support/pipeline.js';
 import { people, sessionStream, startTelegramPipeline, type TelegramPipeline, tokens } from './support/telegram-pipeline.js';
 
 const bounded = { timeout: 60_000 };
@@ -31,7 +31,7 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
     const texts = await pipeline.emulator.waitForBotTexts(tokens.alice_bot, people.alice.userId, 1);
     assert.deepEqual(texts, ['alice heard: hello from Alice']);
     const id = messageId('alice_bot', updateId);
-    const delivered = await eventually(async () => ofType<ReplyDelivered>(await pipeline.events(sessionStream('alice', people.alice.userId)), EVENT_TYPES.ReplyDelivered, id)[0]);
+    const delivered = await eventually('ReplyDelivered for Alice', async () => ofType<ReplyDelivered>(await pipeline.events(sessionStream('alice', people.alice.userId)), EVENT_TYPES.ReplyDelivered, id)[0]);
     assert.equal(delivered.channel, 'telegram');
     assert.equal(delivered.account, 'alice_bot');
     assert.deepEqual(delivered.routes, ['telegram']);
@@ -41,12 +41,12 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
   it('gives a user who is not allowed no answer and records MessageRejected', bounded, async () => {
     const updateId = await pipeline.emulator.send(tokens.alice_bot, people.mallory, 'let me in');
     const id = messageId('alice_bot', updateId);
-    const rejected = await eventually(async () => ofType<MessageRejected>(await pipeline.events(StreamIds.rejectedMessage(id)), EVENT_TYPES.MessageRejected)[0]);
+    const rejected = await eventually('MessageRejected for Mallory', async () => ofType<MessageRejected>(await pipeline.events(StreamIds.rejectedMessage(id)), EVENT_TYPES.MessageRejected)[0]);
     assert.equal(rejected.reason, 'user_not_allowed');
     assert.equal(rejected.notified, false);
     // Alice's next message is answered after Mallory's was handled: by then Mallory would have had an answer.
     await pipeline.emulator.send(tokens.alice_bot, people.alice, 'after mallory');
-    await eventually(() => (pipeline.emulator.botTexts(tokens.alice_bot, people.alice.userId).includes('alice heard: after mallory') ? true : undefined));
+    await eventually('the answer to the next message from Alice', () => (pipeline.emulator.botTexts(tokens.alice_bot, people.alice.userId).includes('alice heard: after mallory') ? true : undefined));
     assert.deepEqual(pipeline.emulator.botTexts(tokens.alice_bot, people.mallory.userId), []);
   });
 
@@ -73,13 +73,13 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
     const bobOnAlice = await pipeline.emulator.send(tokens.alice_bot, people.bob, 'can I use your bot?');
     const bobTexts = await pipeline.emulator.waitForBotTexts(tokens.bob_bot, people.bob.userId, 1);
     assert.deepEqual(bobTexts, ['bob heard: which agent are you?']);
-    await eventually(() => (pipeline.emulator.botTexts(tokens.alice_bot, people.alice.userId).includes('alice heard: which agent are you?') ? true : undefined));
+    await eventually('the answer to Alice on alice_bot', () => (pipeline.emulator.botTexts(tokens.alice_bot, people.alice.userId).includes('alice heard: which agent are you?') ? true : undefined));
 
     const aliceAuthorized = ofType<MessageAuthorized>(await pipeline.events(sessionStream('alice', people.alice.userId)), EVENT_TYPES.MessageAuthorized, messageId('alice_bot', aliceUpdate));
     const bobAuthorized = ofType<MessageAuthorized>(await pipeline.events(sessionStream('bob', people.bob.userId)), EVENT_TYPES.MessageAuthorized, messageId('bob_bot', bobUpdate));
     assert.deepEqual(aliceAuthorized.map((a) => a.agentId), ['alice']);
     assert.deepEqual(bobAuthorized.map((a) => a.agentId), ['bob']);
-    const rejected = await eventually(async () => ofType<MessageRejected>(await pipeline.events(StreamIds.rejectedMessage(messageId('alice_bot', bobOnAlice))), EVENT_TYPES.MessageRejected)[0]);
+    const rejected = await eventually('MessageRejected for Bob on alice_bot', async () => ofType<MessageRejected>(await pipeline.events(StreamIds.rejectedMessage(messageId('alice_bot', bobOnAlice))), EVENT_TYPES.MessageRejected)[0]);
     assert.equal(rejected.reason, 'user_not_allowed');
     assert.deepEqual(pipeline.emulator.botTexts(tokens.alice_bot, people.bob.userId), []);
     assert.deepEqual(pipeline.emulator.botTexts(tokens.bob_bot, people.alice.userId), []);
@@ -104,7 +104,7 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
     const updateId = await pipeline.emulator.send(tokens.bob_bot, people.bob, 'tell me a lot');
     const texts = await pipeline.emulator.waitForBotTexts(tokens.bob_bot, people.bob.userId, before + 2);
     assert.deepEqual(texts.slice(before), ['a'.repeat(4000), 'b'.repeat(3000)]);
-    const delivered = await eventually(async () => ofType<ReplyDelivered>(await pipeline.events(sessionStream('bob', people.bob.userId)), EVENT_TYPES.ReplyDelivered, messageId('bob_bot', updateId))[0]);
+    const delivered = await eventually('ReplyDelivered of the long reply', async () => ofType<ReplyDelivered>(await pipeline.events(sessionStream('bob', people.bob.userId)), EVENT_TYPES.ReplyDelivered, messageId('bob_bot', updateId))[0]);
     assert.match(delivered.platformMessageId, /^\d+,\d+$/);
   });
 
@@ -122,7 +122,7 @@ describe('Telegram end to end: telegram-test-api → gateway → authz → agent
     pipeline.emulator.failNext(tokens.bob_bot, 'sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     const updateId = await pipeline.emulator.send(tokens.bob_bot, people.bob, 'are you there?');
     const id = messageId('bob_bot', updateId);
-    const failed = await eventually(async () => ofType<ReplyDeliveryFailed>(await pipeline.events(sessionStream('bob', people.bob.userId)), EVENT_TYPES.ReplyDeliveryFailed, id)[0]);
+    const failed = await eventually('ReplyDeliveryFailed for the blocked bot', async () => ofType<ReplyDeliveryFailed>(await pipeline.events(sessionStream('bob', people.bob.userId)), EVENT_TYPES.ReplyDeliveryFailed, id)[0]);
     assert.equal(failed.reason, 'recipient_unreachable');
     assert.match(failed.error, /403: Forbidden: bot was blocked by the user/);
     assert.equal(failed.attempts, 1);
@@ -183,7 +183,7 @@ describe('Telegram end to end: webhook mode', () => {
   }
 
   it('registers the webhook with the secret and does not poll', bounded, async () => {
-    await eventually(() => (pipeline.emulator.callsOf(tokens.alice_bot, 'setWebhook') >= 1 ? true : undefined));
+    await eventually('setWebhook', () => (pipeline.emulator.callsOf(tokens.alice_bot, 'setWebhook') >= 1 ? true : undefined));
     assert.equal(pipeline.emulator.callsOf(tokens.alice_bot, 'getUpdates'), 0);
   });
 
