@@ -2,8 +2,10 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerConfigCommand } from './commands/config.command.js';
+import { registerDoctorCommand } from './commands/doctor.command.js';
 import { registerMigrateCommand } from './commands/migrate.command.js';
 import { registerPolicyCommand } from './commands/policy.command.js';
+import { registerReplayCommand } from './commands/replay.command.js';
 import { registerSandboxCommand } from './commands/sandbox.command.js';
 import { registerSessionsCommand } from './commands/sessions.command.js';
 import { registerStartCommand } from './commands/start.command.js';
@@ -20,9 +22,11 @@ const program = new Command('clawgate')
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerAuditCommand(program);
+registerDoctorCommand(program);
 registerPolicyCommand(program);
 registerSandboxCommand(program);
 registerSessionsCommand(program);
+registerReplayCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

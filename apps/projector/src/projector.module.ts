@@ -25,7 +25,10 @@ export class ProjectorModule implements OnApplicationShutdown {
           useFactory: () =>
             EventStore.connect({ databaseUrl: options.databaseUrl, applicationName: 'clawgate-projector', poolSize: 2, ...(options.role ? { role: options.role } : {}) }),
         },
-        { provide: PROJECTOR_SETTINGS, useValue: { batchSize: options.batchSize, pollIntervalMs: options.pollIntervalMs } satisfies ProjectorSettings },
+        {
+          provide: PROJECTOR_SETTINGS,
+          useValue: { batchSize: options.batchSize, pollIntervalMs: options.pollIntervalMs, auditFile: options.auditFile, digests: options.digests } satisfies ProjectorSettings,
+        },
         ProjectorService,
       ],
     };

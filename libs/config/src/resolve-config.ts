@@ -50,6 +50,10 @@ export function resolveConfig(
         includeMessages: raw.logging?.auditLog?.includeMessages ?? false,
         includeTools: raw.logging?.auditLog?.includeTools ?? true,
         retentionDays: raw.logging?.auditLog?.retentionDays,
+        rotateBytes: raw.logging?.auditLog?.rotateBytes,
+        digests: raw.logging?.auditLog?.digests
+          ? { keyFile: raw.logging.auditLog.digests.keyFile, everyEvents: raw.logging.auditLog.digests.everyEvents, everySeconds: raw.logging.auditLog.digests.everySeconds }
+          : undefined,
       },
     },
   };

@@ -60,7 +60,16 @@ export interface ResolvedConfig {
   gateway: { bind: string; port: number; authToken: string | undefined };
   logging: {
     level: string;
-    auditLog: { enabled: boolean; path: string | undefined; includeMessages: boolean; includeTools: boolean; retentionDays: number | undefined };
+    auditLog: {
+      enabled: boolean;
+      path: string | undefined;
+      includeMessages: boolean;
+      includeTools: boolean;
+      retentionDays: number | undefined;
+      rotateBytes: number | undefined;
+      /** Signed digests over the event store (`clawgate audit verify --public-key`). */
+      digests: { keyFile: string; everyEvents: number | undefined; everySeconds: number | undefined } | undefined;
+    };
   };
 }
 

@@ -213,6 +213,12 @@ const Logging = strict({
     includeMessages: z.boolean().optional(),
     includeTools: z.boolean().optional(),
     retentionDays: z.number().int().positive().optional(),
+    rotateBytes: z.number().int().min(4096, 'must be at least 4096').optional().describe('Rotate the audit file once it reaches this size (default 64 MiB).'),
+    digests: strict({
+      keyFile: absolutePath.describe('Ed25519 private key (PEM) the projector signs digests with: openssl genpkey -algorithm ed25519'),
+      everyEvents: z.number().int().positive().optional(),
+      everySeconds: z.number().int().nonnegative().optional(),
+    }).optional(),
   }).optional(),
 });
 

@@ -76,6 +76,20 @@ export const InboundMessageFailedSchema = z.strictObject({
 });
 export type InboundMessageFailed = z.infer<typeof InboundMessageFailedSchema>;
 
+/**
+ * Someone ran an auditor's or administrator's command (`audit export`, `replay`, `audit verify`) or applied a
+ * config's audit settings. Appended through `record_admin_action`, with the database login as the actor.
+ */
+export const AdminActionPerformedSchema = z.strictObject({
+  /** The command as a person would read it, e.g. `audit export --since 2026-11-01T00:00:00.000Z --user 42`. */
+  what: z.string(),
+  command: z.string(),
+  arguments: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** The operating-system user who ran the CLI, as reported by the machine (informative; the actor is the login). */
+  osUser: z.string(),
+});
+export type AdminActionPerformed = z.infer<typeof AdminActionPerformedSchema>;
+
 export const EVENT_TYPES = {
   InboundMessageInvalid: 'InboundMessageInvalid',
   InboundMessageFailed: 'InboundMessageFailed',
@@ -91,6 +105,7 @@ export const EVENT_TYPES = {
   ContextTruncated: 'ContextTruncated',
   ReplyProduced: 'ReplyProduced',
   RunFailed: 'RunFailed',
+  AdminActionPerformed: 'AdminActionPerformed',
   ...DELIVERY_EVENT_TYPES,
 } as const;
 

@@ -25,6 +25,8 @@ import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.js';
 import { readAllPage, START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
 import { Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscription.js';
 import { verifyHashChains, type VerifyReport } from './verify.js';
+import { verifyDigests, type DigestReport } from './digests.js';
+import { type KeyObject } from 'node:crypto';
 
 export interface EventStoreOptions {
   /** Default: `DATABASE_URL`, else `DEFAULT_DATABASE_URL`. */
@@ -346,6 +348,11 @@ export class EventStore {
     this.assertOpen();
     return verifyHashChains(this.pool);
   }
+  /** Checks the signed digests (`es_digests`) with the public key: signatures, links, and each range's events as they are now. */
+  async verifyDigests(publicKey: KeyObject): Promise<DigestReport> {
+    return verifyDigests(this.pool, publicKey);
+  }
+
 
   /** Stops the subscriptions and closes the pool. */
   async close(): Promise<void> {

@@ -11,6 +11,20 @@ export {
 } from './errors.js';
 export { EventStore, type AppendOptions, type AppendResult, type EventStoreOptions, type ReadStreamOptions } from './event-store.js';
 export { runMigrations, type MigrationReport } from './migrate.js';
+export { writeAuditSettings, type AuditSettings } from './audit-settings.js';
+export { recordAdminAction } from './admin-actions.js';
+export {
+  DEFAULT_DIGEST_POLICY,
+  keyIdOf,
+  loadSigningKey,
+  loadVerifyKey,
+  writeDigestIfDue,
+  type DigestFailure,
+  type DigestPolicy,
+  type DigestReport,
+  type DigestSigningKey,
+  type SignedDigest,
+} from './digests.js';
 export { START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
 export { Subscription, type SubscriptionHandler, type SubscriptionOptions, type SubscriptionTransaction } from './subscription.js';
 export { type VerifyFailure, type VerifyReport } from './verify.js';

@@ -24,7 +24,9 @@ const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
   // Reads only the event store and catches up from its checkpoint: nothing waits for it.
   projector: async (c) => {
     const { startProjector } = await import('../../../projector/src/start-projector.js');
-    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false });
+    const audit = c.config.logging.auditLog;
+    const auditFile = audit.enabled && audit.path ? { path: audit.path, includeMessages: audit.includeMessages, includeTools: audit.includeTools, rotateBytes: audit.rotateBytes } : undefined;
+    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false, auditFile, digests: audit.digests });
   },
   authz: async (c) => {
     const { startAuthz } = await import('../../../authz/src/start-authz.js');
@@ -88,6 +90,8 @@ export function registerStartCommand(program: Command): void {
         const url = context.databaseUrl ?? databaseUrlFromEnv();
         const report = await runMigrations(url);
         console.log(`migrations: ${report.applied.length === 0 ? 'up to date' : `applied ${report.applied.join(', ')}`} (${redactDatabaseUrl(url)})`);
+        const { recordAuditSettings } = await import('./migrate.command.js');
+        await recordAuditSettings(url, config);
       }
 
       const running: Running[] = [];
