@@ -11,6 +11,18 @@ import { ReplyDeliveryService } from './delivery/reply-delivery.service.js';
 import { ReplyWaiters } from './delivery/reply-waiters.js';
 import { WebchatConnections } from './delivery/webchat-connections.js';
 import { type GatewayModuleOptions, gatewaySettings } from './gateway-options.js';
+import { telegramBots } from './channels/telegram/telegram-bots.js';
+import { TelegramDeliveryService } from './channels/telegram/telegram-delivery.service.js';
+import { TelegramPollingService } from './channels/telegram/telegram-polling.service.js';
+import { TELEGRAM_BOTS } from './channels/telegram/telegram.tokens.js';
+import { TelegramWebhookController } from './channels/telegram/telegram-webhook.controller.js';
+import { PublishTelegramMessageUseCase } from './usecases/publish-telegram-message/publish-telegram-message.usecase.js';
+import { ReceiveSlackEventUseCase } from './usecases/receive-slack-event/receive-slack-event.usecase.js';
+import { slackApp } from './channels/slack/slack-app.js';
+import { SlackDeliveryService } from './channels/slack/slack-delivery.service.js';
+import { SlackEventsController } from './channels/slack/slack-events.controller.js';
+import { SlackSocketModeService } from './channels/slack/slack-socket-mode.service.js';
+import { SLACK_APP } from './channels/slack/slack.tokens.js';
 import { GATEWAY_BUS, GATEWAY_CONFIG, GATEWAY_EVENT_STORE, GATEWAY_SETTINGS } from './gateway.tokens.js';
 import { MessagesController } from './http/messages.controller.js';
 import { OperatorController } from './http/operator.controller.js';
@@ -18,7 +30,10 @@ import { WebchatPageController } from './http/webchat-page.controller.js';
 import { SendWebchatMessageUseCase } from './usecases/send-webchat-message/send-webchat-message.usecase.js';
 import { WebchatSocketServer } from './websocket/webchat-socket.server.js';
 
-/** The gateway: the WebChat page, `POST /api/messages`, the WebChat WebSocket, operator status, reply delivery. */
+/**
+ * The gateway: the WebChat page, `POST /api/messages`, the WebChat WebSocket, operator status, reply delivery; the
+ * Telegram bots (long polling in, Bot API out).
+ */
 @Module({})
 export class GatewayModule implements OnApplicationShutdown {
   constructor(
@@ -29,7 +44,7 @@ export class GatewayModule implements OnApplicationShutdown {
   static forRoot(options: GatewayModuleOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [WebchatPageController, MessagesController, OperatorController],
+      controllers: [WebchatPageController, MessagesController, OperatorController, TelegramWebhookController, SlackEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(options) },
@@ -79,6 +94,14 @@ export class GatewayModule implements OnApplicationShutdown {
         SendWebchatMessageUseCase,
         ReplyDeliveryService,
         WebchatSocketServer,
+        { provide: TELEGRAM_BOTS, useFactory: (config: ResolvedConfig) => telegramBots(config), inject: [GATEWAY_CONFIG] },
+        PublishTelegramMessageUseCase,
+        TelegramPollingService,
+        TelegramDeliveryService,
+        { provide: SLACK_APP, useFactory: (config: ResolvedConfig) => slackApp(config), inject: [GATEWAY_CONFIG] },
+        ReceiveSlackEventUseCase,
+        SlackSocketModeService,
+        SlackDeliveryService,
       ],
     };
   }

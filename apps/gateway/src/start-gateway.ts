@@ -45,6 +45,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(options), {
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
     abortOnError: false,
+    // Slack signs the exact bytes it sent; the signature is checked over them, not over re-encoded JSON.
+    rawBody: true,
   });
   app.useGlobalFilters(new GatewayExceptionFilter());
   // 100 000 characters of text may take up to 400 kB in UTF-8; the field's own limit gives the clear message.

@@ -225,6 +225,21 @@ describe('files Clawgate must refuse', () => {
       expected: 'channels.webchat.users.bob.token: is the same as the token of user "ann"; every user needs their own',
     },
     {
+      name: 'a Telegram apiRoot that is not an http(s) URL',
+      text: `{ channels: { telegram: { botToken: "${secret}", allowedUsers: [1], apiRoot: "ftp://bot-api.internal" } } }`,
+      expected: 'channels.telegram.apiRoot: must be an http:// or https:// URL',
+    },
+    {
+      name: 'a Telegram webhook secret token Telegram would not accept',
+      text: `{ channels: { telegram: { botToken: "${secret}", allowedUsers: [1], webhook: { publicUrl: "https://bots.example.com", secretToken: "short secret!" } } } }`,
+      expected: /^channels\.telegram\.webhook\.secretToken: must be 16 to 256 characters/,
+    },
+    {
+      name: 'a Telegram groupActivation that does not exist',
+      text: `{ channels: { telegram: { accounts: { alice_bot: { botToken: "${secret}", allowedUsers: [1], groupActivation: "never" } } } } }`,
+      expected: /^channels\.telegram\.accounts\.alice_bot\.groupActivation: /,
+    },
+    {
       name: 'a file that is not JSON5',
       text: `{ channels: { telegram: { botToken: ${secret} } } }`,
       expected: /^\(file\): is not valid JSON5 \(syntax error at line 1, column \d+\)$/,

@@ -47,10 +47,15 @@ const notifyRejected = z
   .boolean()
   .describe('Tell a sender the allowlist rejected that they may not use the assistant (default false: not told, always recorded).');
 
+const groupActivation = z
+  .enum(['mention', 'always'])
+  .describe('In group chats: answer only messages that mention the bot or reply to it ("mention", the default), or every message ("always").');
+
 const TelegramAccount = strict({
   botToken: secret,
   allowedUsers: allowlist.optional(),
   notifyRejected: notifyRejected.optional(),
+  groupActivation: groupActivation.optional(),
 });
 
 const TelegramChannel = strict({
@@ -59,6 +64,28 @@ const TelegramChannel = strict({
   allowedUsers: allowlist.optional(),
   accounts: z.record(token, TelegramAccount).optional(),
   notifyRejected: notifyRejected.optional(),
+  apiRoot: httpUrl
+    .optional()
+    .describe('Bot API server to use instead of https://api.telegram.org: a local Bot API server or a proxy.'),
+  groupActivation: groupActivation.optional(),
+  webhook: strict({
+    publicUrl: httpUrl.describe(
+      'Where Telegram reaches this gateway from outside (a reverse proxy); each bot gets <publicUrl>/telegram/<account>/webhook.',
+    ),
+    secretToken: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16 to 256 characters of letters, digits, "_" and "-" (Telegram\'s rule, with a floor)')
+      .describe('Telegram sends it in X-Telegram-Bot-Api-Secret-Token; requests without it are refused. Write "${ENV_VAR}".'),
+  })
+    .optional()
+    .describe('Receive updates by webhook instead of long polling (the default, which needs no inbound port).'),
+  pollTimeoutSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0)
+    .max(50, 'must be at most 50 (Telegram holds a long poll for at most 50 s)')
+    .optional()
+    .describe('How long one getUpdates long poll waits for messages (default 30).'),
 });
 
 const slackChannelRef = z
@@ -70,6 +97,11 @@ const SlackChannel = strict({
   botToken: secret.optional(),
   appToken: secret.optional(),
   signingSecret: secret.optional(),
+  mode: z
+    .enum(['socket', 'events'])
+    .optional()
+    .describe('"socket" (default): Socket Mode, no public ingress, needs appToken. "events": the Events API at POST /slack/events, needs signingSecret.'),
+  apiUrl: httpUrl.optional().describe('Slack Web API base URL instead of https://slack.com/api/ (a proxy).'),
   allowedChannels: z.array(slackChannelRef).optional(),
   allowedUsers: allowlist.optional(),
   notifyRejected: notifyRejected.optional(),

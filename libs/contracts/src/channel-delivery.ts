@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ChannelNameSchema } from './messages.js';
 
-/** How a reply reached the person: an open WebSocket, the waiting `POST /api/messages`, or both. */
-export const DeliveryRouteSchema = z.enum(['websocket', 'http']);
+/**
+ * How a reply reached the person: an open WebSocket, the waiting `POST /api/messages`, or both (WebChat); the
+ * platform's API (`telegram`, `slack`).
+ */
+export const DeliveryRouteSchema = z.enum(['websocket', 'http', 'telegram', 'slack']);
 export type DeliveryRoute = z.infer<typeof DeliveryRouteSchema>;
 
 /** Written by the gateway to the session stream when a reply reached the person. */
@@ -13,7 +16,10 @@ export const ReplyDeliveredSchema = z.strictObject({
   account: z.string(),
   chatId: z.string(),
   userId: z.string(),
-  /** The platform's id of the delivered message; WebChat has none of its own and uses the reply id. */
+  /**
+   * The platform's id of the delivered message (Telegram: the ids of the parts of a split reply, comma-separated);
+   * WebChat has none of its own and uses the reply id.
+   */
   platformMessageId: z.string(),
   routes: z.array(DeliveryRouteSchema).min(1),
   /** Open connections the reply was written to (0 when only the HTTP request got it). */
@@ -29,6 +35,8 @@ export const ReplyDeliveryFailureReasonSchema = z.enum([
   'recipient_not_connected',
   /** The gateway's delivery attempts failed every time (see `error`). */
   'delivery_failed',
+  /** The platform refused for good: the person blocked the bot, left the chat, or the chat is gone. */
+  'recipient_unreachable',
 ]);
 
 /** Written by the gateway when a reply could not be delivered; the person never saw it. */

@@ -1,6 +1,7 @@
 import { type OutboundReply, type ReplyDelivered, type ReplyDeliveryFailed } from '#contracts';
 
-export type DeliveredReply = Pick<ReplyDelivered, 'routes' | 'connections' | 'attempts' | 'deliveredAt'>;
+export type DeliveredReply = Pick<ReplyDelivered, 'routes' | 'connections' | 'attempts' | 'deliveredAt'> &
+  Partial<Pick<ReplyDelivered, 'platformMessageId'>>;
 export type FailedReply = Pick<ReplyDeliveryFailed, 'reason' | 'error' | 'attempts' | 'failedAt'>;
 
 /**

@@ -27,8 +27,8 @@ export class EventStoreDeliveryRecorder implements DeliveryRecorder {
       account: reply.account,
       chatId: reply.chat.id,
       userId: reply.user.id,
-      platformMessageId: reply.replyId,
       ...delivery,
+      platformMessageId: delivery.platformMessageId ?? reply.replyId,
     };
     await this.append(reply, DELIVERY_EVENT_TYPES.ReplyDelivered, data, trace);
   }
