@@ -35,7 +35,7 @@ describe('clawgate doctor', () => {
       'providers-private': 'PASS',
       'audit-log': 'WARN',
       sandbox: 'PASS',
-      allowlists: 'PASS',
+      allowlists: 'WARN',
       'deny-list': 'PASS',
       'admin-trail': 'PASS',
       'gateway-bind': 'PASS',
@@ -57,7 +57,8 @@ describe('clawgate doctor', () => {
     assert.match(run.stdout, /^PASS {2}gateway-token: /m);
     assert.match(run.stdout, /^FAIL {2}contradictions: /m);
     assert.match(run.stdout, /^ {8}fix: bake what setupCommand installs/m);
-    assert.match(run.stdout, /^7 passed, 2 warnings, 1 failed$/m);
+    assert.match(run.stdout, /^6 passed, 3 warnings, 1 failed$/m);
+    assert.match(run.stdout, /allowedChannels names #engineering, #ai-requests by name; prefer channel ids/);
     assert.ok(!run.stdout.includes(strongToken));
   });
 

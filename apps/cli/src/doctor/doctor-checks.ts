@@ -181,11 +181,17 @@ export function checkAllowlists(config: ResolvedConfig): CheckResult {
       } else {
         statuses.push('PASS');
         findings.push(`${name}: ${label} has ${list.length} ${list.length === 1 ? 'entry' : 'entries'}`);
+        const names = label === 'allowedChannels' ? list.filter((entry) => entry.startsWith('#')) : [];
+        if (names.length > 0) {
+          // A channel can be renamed, and its old name taken by another: an id names the same channel forever.
+          statuses.push('WARN');
+          findings.push(`${name}: allowedChannels names ${names.join(', ')} by name; prefer channel ids (C…), which a rename cannot move`);
+        }
       }
     }
   }
   if (config.accounts.length === 0) findings.push('no channel is configured');
-  return result('allowlists', title, worst(statuses), findings, 'list the user ids (and, for Slack, channel ids) allowed on each channel; never "*"');
+  return result('allowlists', title, worst(statuses), findings, 'list the user ids (and, for Slack, channel ids such as C0123ABCD rather than #names) allowed on each channel; never "*"');
 }
 
 /** The article: the deny list covers `rm -rf` and `sudo`. Judged by the real policy engine on each agent's effective rules. */
