@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Bus, type Consumption } from '#bus';
+import { type Bus, type Consumption, KeyedSerialQueue } from '#bus';
 import { RunRequestSchema } from '#contracts';
 import { type ResolvedConfig } from '#config';
 import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY, AGENT_SETTINGS } from './agent.tokens.js';
 import { probeProviders } from './llm/llm-client.js';
 import { type AgentSettings, RunAgentUseCase } from './run/run-agent.usecase.js';
-import { KeyedSerialQueue } from './run/session-queue.js';
+
 
 export const RUNS_DURABLE = 'agent-runs';
 

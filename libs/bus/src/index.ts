@@ -48,3 +48,4 @@ export {
   type ParsedTraceparent,
   type TraceContext,
 } from './trace-context.js';
+export { KeyedSerialQueue } from './keyed-serial-queue.js';

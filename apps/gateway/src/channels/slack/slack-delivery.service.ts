@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type Bus, childTraceparent, type Consumption, type DeliveryContext } from '#bus';
+import { type Bus, childTraceparent, type Consumption, type DeliveryContext, KeyedSerialQueue } from '#bus';
 import { EVENT_TYPES, type MessageReceived, type OutboundReply, OutboundReplySchema } from '#contracts';
 import { type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
-import { PerChatQueue } from '../per-chat-queue.js';
 import { redactSecrets } from '../redact-secrets.js';
 import { splitText } from '../split-text.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
@@ -26,7 +25,7 @@ const UNREACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived
 @Injectable()
 export class SlackDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SlackDeliveryService.name);
-  private readonly chats = new PerChatQueue();
+  private readonly chats = new KeyedSerialQueue();
   private replies: Consumption | undefined;
 
   constructor(

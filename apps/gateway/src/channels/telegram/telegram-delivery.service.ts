@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type Bus, childTraceparent, type Consumption, type DeliveryContext } from '#bus';
+import { type Bus, childTraceparent, type Consumption, type DeliveryContext, KeyedSerialQueue } from '#bus';
 import { type OutboundReply, OutboundReplySchema } from '#contracts';
 import { inSpan } from '#telemetry';
-import { PerChatQueue } from '../per-chat-queue.js';
 import { redactSecrets } from '../redact-secrets.js';
 import { DELIVERY_RECORDER, type DeliveryRecorder, type DeliveryTrace } from '../../delivery/delivery-recorder.js';
 import { GATEWAY_BUS } from '../../gateway.tokens.js';
@@ -22,7 +21,7 @@ const REPLY_CONCURRENCY = 32;
 export class TelegramDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TelegramDeliveryService.name);
   private readonly stopping = new AbortController();
-  private readonly chats = new PerChatQueue();
+  private readonly chats = new KeyedSerialQueue();
   private replies: Consumption | undefined;
 
   constructor(

@@ -1,6 +1,7 @@
 /**
- * Runs tasks one at a time per key (a session), in the order they were added, while tasks of different keys
- * run side by side. A failing task does not stop the tasks queued after it.
+ * Runs tasks one at a time per key, in the order they were added, while tasks of different keys run side by
+ * side; a failing task does not stop the tasks queued after it. Consumers that handle several messages at once
+ * use it to keep one key's work in order: the agent per session, the channel adapters per chat.
  */
 export class KeyedSerialQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeyedSerialQueue } from './session-queue.js';
+import { KeyedSerialQueue } from './keyed-serial-queue.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
