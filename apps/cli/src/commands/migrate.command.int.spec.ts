@@ -36,6 +36,7 @@ describe('clawgate migrate', () => {
       'applied ComplianceViews1764200000000',
       'applied SignedDigests1764300000000',
       'applied AdminActions1764400000000',
+      'applied Retention1764500000000',
     ]);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
   });
