@@ -86,12 +86,17 @@ export function tally(rows: { streamId: string; hash: string; globalPosition: st
 
 async function rangeRows(db: SubscriptionTransaction, from: DigestCursor, to: DigestCursor | undefined): Promise<RangeRow[]> {
   return db.query<RangeRow>(
-    `SELECT stream_id, hash, transaction_id::text AS transaction_id, global_position::text AS global_position,
-            extract(epoch FROM now() - recorded_at)::float8 AS age_seconds
-     FROM es_events
+    // Pruned events count with the place and hash es_prune_events kept for them (checked against the signed
+    // prune checkpoint): a digest over a pruned range still holds, and still catches anything else missing.
+    `SELECT stream_id, hash, transaction_id::text AS transaction_id, global_position::text AS global_position, age_seconds
+     FROM (
+       SELECT stream_id, hash, transaction_id, global_position, extract(epoch FROM now() - recorded_at)::float8 AS age_seconds FROM es_events
+       UNION ALL
+       SELECT stream_id, hash, transaction_id, global_position, extract(epoch FROM now() - recorded_at)::float8 FROM es_pruned_events
+     ) AS range_events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
        AND ($3::xid8 IS NULL OR (transaction_id, global_position) <= ($3::xid8, $4::bigint))
-     ORDER BY transaction_id, global_position`,
+     ORDER BY range_events.transaction_id, range_events.global_position`,
     [from.transactionId, from.globalPosition, to?.transactionId ?? null, to?.globalPosition ?? null],
   );
 }

@@ -24,6 +24,7 @@ import {
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.js';
 import { readAllPage, START_CURSOR, type ReadAllCursor, type ReadAllPage } from './read-all.js';
 import { Subscription, type SubscriptionHandler, type SubscriptionOptions } from './subscription.js';
+import { verifyPruneCheckpoints, type CheckpointReport } from './retention.js';
 import { verifyHashChains, type VerifyReport } from './verify.js';
 import { verifyDigests, type DigestReport } from './digests.js';
 import { type KeyObject } from 'node:crypto';
@@ -351,6 +352,16 @@ export class EventStore {
   /** Checks the signed digests (`es_digests`) with the public key: signatures, links, and each range's events as they are now. */
   async verifyDigests(publicKey: KeyObject): Promise<DigestReport> {
     return verifyDigests(this.pool, publicKey);
+  }
+
+  /** Checks the signed prune checkpoints (`es_prune_checkpoints`) and the pruned events' places and hashes they cover. */
+  async verifyPruneCheckpoints(publicKey: KeyObject): Promise<CheckpointReport> {
+    return verifyPruneCheckpoints(this.pool, publicKey);
+  }
+
+  /** How many prune checkpoints there are (verify says so when it has no key to check them with). */
+  async pruneCheckpointCount(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM es_prune_checkpoints')).rows[0]!.n);
   }
 
 

@@ -12,7 +12,17 @@ export {
 export { EventStore, type AppendOptions, type AppendResult, type EventStoreOptions, type ReadStreamOptions } from './event-store.js';
 export { runMigrations, type MigrationReport } from './migrate.js';
 export { writeAuditSettings, type AuditSettings } from './audit-settings.js';
-export { recordAdminAction } from './admin-actions.js';
+export { appendAdminAction, recordAdminAction } from './admin-actions.js';
+export {
+  pruneEvents,
+  PruneRefusedError,
+  verifyPruneCheckpoints,
+  type CheckpointFailure,
+  type CheckpointReport,
+  type PruneCheckpoint,
+  type PruneOptions,
+  type PruneResult,
+} from './retention.js';
 export {
   DEFAULT_DIGEST_POLICY,
   keyIdOf,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { canonicalJson, eventHashOfEncoded } from './canonical-json.js';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.js';
+import { pruneAnchors } from './retention.js';
 
 /** The first event of a stream whose chain does not hold, and why. */
 export interface VerifyFailure {
@@ -17,6 +18,8 @@ export interface VerifyReport {
   ok: boolean;
   streamsChecked: number;
   eventsChecked: number;
+  /** Streams whose chain starts at a prune checkpoint's anchor rather than at version 1. */
+  streamsAnchored: number;
   /** At most one per stream: everything after the first break is unverifiable anyway. */
   failures: VerifyFailure[];
 }
@@ -31,7 +34,9 @@ interface StreamHead {
 
 /**
  * Walks every stream in version order and recomputes each hash from the event as stored and the hash before
- * it. Also compares each stream's last event with `es_streams`, which catches events removed at the end.
+ * it. Also compares each stream's last event with `es_streams`, which catches events removed at the end. A
+ * stream that was pruned starts after its anchor, the last pruned event's version and hash as recorded by
+ * `es_prune_events` (whose signed checkpoint `verifyPruneCheckpoints` checks).
  */
 export async function verifyHashChains(pool: pg.Pool): Promise<VerifyReport> {
   const failures: VerifyFailure[] = [];
@@ -40,6 +45,8 @@ export async function verifyHashChains(pool: pg.Pool): Promise<VerifyReport> {
   for (const head of (await pool.query<StreamHead>('SELECT stream_id, version, last_hash FROM es_streams')).rows) {
     heads.set(head.stream_id, head);
   }
+  const anchors = await pruneAnchors(pool);
+  let streamsAnchored = 0;
 
   let eventsChecked = 0;
   let current: { streamId: string; version: number; hash: string | null } | undefined;
@@ -75,7 +82,9 @@ export async function verifyHashChains(pool: pg.Pool): Promise<VerifyReport> {
       eventsChecked += 1;
       if (current?.streamId !== event.streamId) {
         finishStream();
-        current = { streamId: event.streamId, version: 0, hash: null };
+        const anchor = anchors.get(event.streamId);
+        if (anchor) streamsAnchored += 1;
+        current = { streamId: event.streamId, version: anchor?.version ?? 0, hash: anchor?.hash ?? null };
       }
       if (!failed.has(event.streamId)) {
         const at = { streamId: event.streamId, streamVersion: event.streamVersion, eventId: event.eventId, globalPosition: event.globalPosition };
@@ -100,10 +109,15 @@ export async function verifyHashChains(pool: pg.Pool): Promise<VerifyReport> {
   const seen = new Set<string>();
   for (const row of (await pool.query<{ stream_id: string }>('SELECT DISTINCT stream_id FROM es_events')).rows) seen.add(row.stream_id);
   for (const head of heads.values()) {
+    const anchor = anchors.get(head.stream_id);
+    if (anchor && !seen.has(head.stream_id) && anchor.version === head.version && anchor.hash === head.last_hash) {
+      streamsAnchored += 1;
+      continue;
+    }
     if (head.version > 0 && !seen.has(head.stream_id)) {
       fail({ streamId: head.stream_id, streamVersion: 1, eventId: null, globalPosition: null, reason: `es_streams records version ${head.version} but the stream has no events` });
     }
   }
 
-  return { ok: failures.length === 0, streamsChecked: seen.size, eventsChecked, failures };
+  return { ok: failures.length === 0, streamsChecked: seen.size, eventsChecked, streamsAnchored, failures };
 }

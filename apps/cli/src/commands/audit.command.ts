@@ -2,7 +2,19 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { type Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
-import { EventStore, InvalidDatabaseUrlError, loadVerifyKey, parseDatabaseUrl, recordAdminAction, type DigestReport, type VerifyReport } from '#event-store';
+import {
+  EventStore,
+  InvalidDatabaseUrlError,
+  loadSigningKey,
+  loadVerifyKey,
+  parseDatabaseUrl,
+  pruneEvents,
+  PruneRefusedError,
+  recordAdminAction,
+  type CheckpointReport,
+  type DigestReport,
+  type VerifyReport,
+} from '#event-store';
 import { BadAuditInput, parseAuditTime } from '../audit/audit-time.js';
 import { exportAuditLog, type AuditExportFormat } from '../audit/export-audit-log.js';
 import { EXIT } from '../exit-codes.js';
@@ -63,13 +75,20 @@ export function registerAuditCommand(program: Command): void {
       const databaseUrl = chosenDatabaseUrl(options);
       let report: VerifyReport;
       let digests: DigestReport | undefined;
+      let checkpoints: CheckpointReport | undefined;
+      let uncheckedCheckpoints = 0;
       try {
         const keyFile = options.publicKey ?? (options.config === undefined ? undefined : digestKeyFileOf(options.config));
         const publicKey = keyFile === undefined ? undefined : loadVerifyKey(await readFile(keyFile, 'utf8'));
         const store = await EventStore.connect({ databaseUrl, applicationName: 'clawgate-audit-verify', poolSize: 1 });
         try {
           report = await store.verify();
-          if (publicKey) digests = await store.verifyDigests(publicKey);
+          if (publicKey) {
+            digests = await store.verifyDigests(publicKey);
+            checkpoints = await store.verifyPruneCheckpoints(publicKey);
+          } else {
+            uncheckedCheckpoints = await store.pruneCheckpointCount();
+          }
         } finally {
           await store.close();
         }
@@ -82,7 +101,8 @@ export function registerAuditCommand(program: Command): void {
         return;
       }
       if (report.ok) {
-        console.log(`OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, every hash chain intact`);
+        const anchored = report.streamsAnchored > 0 ? ` (${report.streamsAnchored} of them start at a prune checkpoint's anchor)` : '';
+        console.log(`OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, every hash chain intact${anchored}`);
       } else {
         for (const failure of report.failures) {
           const event = failure.eventId ? `event ${failure.eventId} (global position ${failure.globalPosition})` : 'no event';
@@ -90,6 +110,16 @@ export function registerAuditCommand(program: Command): void {
         }
         console.log(`${report.failures.length} of ${report.streamsChecked} streams broken (${report.eventsChecked} events checked)`);
         process.exitCode = EXIT.failed;
+      }
+      if (uncheckedCheckpoints > 0) {
+        console.log(`NOTE: ${uncheckedCheckpoints} prune checkpoints not checked: give --public-key or --config to check their signatures`);
+      }
+      if (checkpoints) {
+        for (const failure of checkpoints.failures) console.log(`BROKEN prune checkpoint ${failure.seq}: ${failure.problem}`);
+        if (!checkpoints.ok) process.exitCode = EXIT.failed;
+        else if (checkpoints.checkpointsChecked > 0) {
+          console.log(`CHECKPOINTS OK: ${checkpoints.checkpointsChecked} signed prune checkpoints covering ${checkpoints.eventsPruned} pruned events`);
+        }
       }
       if (!digests) return;
       for (const failure of digests.failures) console.log(`BROKEN digest ${failure.seq} (${failure.range}): ${failure.problem}`);
@@ -101,16 +131,66 @@ export function registerAuditCommand(program: Command): void {
         process.exitCode = EXIT.failed;
       }
     });
+
+  audit
+    .command('prune')
+    .description(
+      'owner only: export every event older than the retention to a new file (fsync\'d), then delete them in one transaction with a signed checkpoint (exit 0, 1 failed or refused, 2 bad input)',
+    )
+    .requiredOption('--export <file>', 'a new file the pruned events are written to first, as JSON lines (never overwritten)')
+    .option('--older-than-days <n>', 'prune events recorded more than this many days ago (default: logging.auditLog.retentionDays)')
+    .option('--config <file>', 'take the retention and the signing key (logging.auditLog.digests.keyFile) from this config')
+    .option('--key-file <file>', 'Ed25519 private key (PEM) the checkpoint is signed with')
+    .option('--database-url <url>', `${DATABASE_URL_OPTION_HELP}; must be clawgate_owner or a superuser`)
+    .action(async (options: { export: string; olderThanDays?: string; config?: string; keyFile?: string; databaseUrl?: string }) => {
+      const databaseUrl = chosenDatabaseUrl(options);
+      try {
+        parseDatabaseUrl(databaseUrl);
+        const config = options.config === undefined ? undefined : configOf(options.config);
+        const days = options.olderThanDays === undefined ? config?.logging.auditLog.retentionDays : parseDays(options.olderThanDays);
+        if (days === undefined) throw new BadAuditInput('give --older-than-days, or --config with logging.auditLog.retentionDays');
+        const keyFile = options.keyFile ?? config?.logging.auditLog.digests?.keyFile;
+        if (keyFile === undefined) throw new BadAuditInput('give --key-file, or --config with logging.auditLog.digests.keyFile: the checkpoint must be signed');
+        const key = loadSigningKey(await readFile(keyFile, 'utf8'));
+        const cutoff = new Date(Date.now() - days * 86_400_000);
+        const args = { olderThanDays: days, export: options.export, config: options.config ?? null, keyFile: options.keyFile ?? null };
+        const result = await pruneEvents(databaseUrl, { cutoff, exportFile: options.export, key, command: { what: describeCommand('audit prune', args), arguments: args } });
+        if (!result.checkpoint) {
+          console.log(`nothing to prune: no event recorded before ${cutoff.toISOString()}`);
+          return;
+        }
+        console.log(
+          `pruned ${result.eventCount} events of ${result.streamCount} streams recorded before ${cutoff.toISOString()} ` +
+            `(global positions ${result.checkpoint.fromGlobalPosition} to ${result.checkpoint.toGlobalPosition}); ` +
+            `exported to ${options.export} (sha256 ${result.exportSha256}); signed checkpoint ${result.checkpoint.seq}`,
+        );
+      } catch (error) {
+        const exists = error instanceof Error && 'code' in error && error.code === 'EEXIST';
+        const message = exists ? `${options.export} exists: the export is never overwritten, choose a new file` : printableError(error, databaseUrl);
+        console.error(`audit prune failed: ${message}`);
+        process.exitCode = error instanceof BadAuditInput || error instanceof InvalidDatabaseUrlError || exists ? EXIT.badInput : EXIT.failed;
+        if (error instanceof PruneRefusedError) process.exitCode = EXIT.failed;
+      }
+    });
 }
 
-function digestKeyFileOf(configFile: string): string {
-  let config: ResolvedConfig;
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(days) || days < 1) throw new BadAuditInput(`--older-than-days must be a whole number of days, at least 1, not "${value}"`);
+  return days;
+}
+
+function configOf(configFile: string): ResolvedConfig {
   try {
-    config = loadConfig({ file: configFile });
+    return loadConfig({ file: configFile });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new BadAuditInput(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
   }
+}
+
+function digestKeyFileOf(configFile: string): string {
+  const config = configOf(configFile);
   const keyFile = config.logging.auditLog.digests?.keyFile;
   if (!keyFile) throw new BadAuditInput(`${config.source} has no logging.auditLog.digests.keyFile: give --public-key`);
   return keyFile;
