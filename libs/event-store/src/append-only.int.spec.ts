@@ -54,6 +54,22 @@ describe('append-only and tamper evidence', () => {
     });
   }
 
+  it('refuses the owner outside es_prune_events even with the transaction-local setting that function uses', async () => {
+    await superuser.query('BEGIN');
+    try {
+      await superuser.query('SET LOCAL ROLE clawgate_owner');
+      await superuser.query(`SELECT set_config('clawgate.pruning', 'es_prune_events', true)`);
+      for (const statement of [`DELETE FROM es_events WHERE stream_id = 's:a'`, `UPDATE es_events SET type = 'Forged' WHERE stream_id = 's:a'`, 'TRUNCATE es_events CASCADE']) {
+        await superuser.query('SAVEPOINT attempt');
+        await assert.rejects(superuser.query(statement), /append-only/, statement);
+        await superuser.query('ROLLBACK TO SAVEPOINT attempt');
+      }
+    } finally {
+      await superuser.query('ROLLBACK');
+    }
+    assert.equal((await store.readStream('s:a')).length, 3);
+  });
+
   it('the triggers refuse the superuser too', async () => {
     await assert.rejects(superuser.query(`DELETE FROM es_events WHERE stream_id = 's:a'`), /append-only: DELETE refused/);
     await assert.rejects(superuser.query('TRUNCATE es_events CASCADE'), /append-only: TRUNCATE refused/);
