@@ -40,6 +40,8 @@ export class Retention1764500000000 implements MigrationInterface {
         checkpoint_seq bigint NOT NULL REFERENCES es_prune_checkpoints (seq),
         UNIQUE (stream_id, stream_version)
       )`);
+    // The digests read ranges in gap-safe order, pruned events included.
+    await queryRunner.query(`CREATE INDEX es_pruned_events_gap_safe ON es_pruned_events (transaction_id, global_position)`);
     for (const table of ['es_prune_checkpoints', 'es_pruned_events']) {
       await queryRunner.query(`
         CREATE TRIGGER ${table}_no_update_or_delete BEFORE UPDATE OR DELETE ON ${table}

@@ -194,6 +194,17 @@ describe('clawgate audit prune: export, delete through the owner-only path, sign
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^nothing to prune: no event recorded before /m);
     assert.equal(existsSync(again), false);
+    // The retention and the key from the config: 200 days back, nothing is that old.
+    const config = path.join(directory, 'clawgate.json5');
+    writeFileSync(config, JSON.stringify({ logging: { auditLog: { enabled: true, retentionDays: 200, digests: { keyFile } } } }));
+    const fromConfig = clawgate(['audit', 'prune', '--database-url', database.url, '--config', config, '--export', again]);
+    assert.equal(fromConfig.code, 0, fromConfig.stdout + fromConfig.stderr);
+    const cutoff = /^nothing to prune: no event recorded before (\S+)$/m.exec(fromConfig.stdout);
+    assert.ok(cutoff, fromConfig.stdout);
+    assert.ok(Math.abs(Date.parse(cutoff[1]!) - (Date.now() - 200 * DAY)) < 60_000, cutoff[1]);
+    const noKey = clawgate(['audit', 'prune', '--database-url', database.url, '--older-than-days', '90', '--export', again]);
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /give --key-file, or --config with logging\.auditLog\.digests\.keyFile/);
 
     const before = readFileSync(exportFile, 'utf8');
     const count = (await eventIds()).size;
