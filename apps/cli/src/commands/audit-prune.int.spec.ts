@@ -240,3 +240,44 @@ describe('clawgate audit prune: export, delete through the owner-only path, sign
     assert.match(forged.stdout, /^BROKEN prune checkpoint 1: it signed 7 pruned events, 6 are recorded$/m);
   });
 });
+
+describe('clawgate audit prune refuses a set that is not a prefix of its streams', () => {
+  let database: TestDatabase;
+  let superuser: pg.Client;
+  const directory = mkdtempSync(path.join(tmpdir(), 'clawgate-prune-order-'));
+  const keyFile = path.join(directory, 'digest-key.pem');
+
+  before(async () => {
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    database = await createTestDatabase('pruneorder');
+    superuser = new pg.Client({ connectionString: database.url });
+    await superuser.connect();
+    // Version 2 is recorded (by its time) long before version 1: pruning it would cut the stream's chain in two.
+    let prevHash: string | null = null;
+    for (const [version, recordedAt] of [[1, new Date()], [2, new Date(Date.now() - 100 * DAY)]] as const) {
+      const event = { streamId: 'session:odd', streamVersion: version, eventId: randomUUID(), type: 'TestHappened', schemaVersion: 1, data: { version }, metadata, recordedAt };
+      const hash = eventHash(prevHash, event);
+      await superuser.query(
+        `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         VALUES ($1, $2, $3, 'TestHappened', 1, $4::jsonb, $5::jsonb, $6, $7, $8)`,
+        [event.streamId, version, event.eventId, JSON.stringify(event.data), JSON.stringify(metadata), recordedAt.toISOString(), prevHash, hash],
+      );
+      prevHash = hash;
+    }
+    await superuser.query(`INSERT INTO es_streams (stream_id, version, last_hash) VALUES ('session:odd', 2, $1)`, [prevHash]);
+  });
+
+  after(async () => {
+    await superuser?.end();
+    await database?.drop();
+  });
+
+  it('exits 1 naming the stream, deletes nothing and leaves no export', bounded, async () => {
+    const file = path.join(directory, 'odd.jsonl');
+    const run = clawgate(['audit', 'prune', '--database-url', database.url, '--older-than-days', '90', '--export', file, '--key-file', keyFile]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /stream session:odd has an event older than the cut-off after one that is not: nothing pruned/);
+    assert.equal(existsSync(file), false);
+    assert.equal(Number((await superuser.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0]!.n), 2);
+  });
+});

@@ -9,7 +9,6 @@ import {
   loadVerifyKey,
   parseDatabaseUrl,
   pruneEvents,
-  PruneRefusedError,
   recordAdminAction,
   type CheckpointReport,
   type DigestReport,
@@ -168,8 +167,8 @@ export function registerAuditCommand(program: Command): void {
         const exists = error instanceof Error && 'code' in error && error.code === 'EEXIST';
         const message = exists ? `${options.export} exists: the export is never overwritten, choose a new file` : printableError(error, databaseUrl);
         console.error(`audit prune failed: ${message}`);
+        // A refused prune (PruneRefusedError, or the database refusing the login) is a failure, not bad input.
         process.exitCode = error instanceof BadAuditInput || error instanceof InvalidDatabaseUrlError || exists ? EXIT.badInput : EXIT.failed;
-        if (error instanceof PruneRefusedError) process.exitCode = EXIT.failed;
       }
     });
 }
