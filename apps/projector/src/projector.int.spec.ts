@@ -6,27 +6,14 @@ import { type RecordedEvent } from '#contracts';
 import { EventStore } from '#event-store';
 import { createTestDatabase, type TestDatabase } from '#testing';
 import { SESSIONS_SUBSCRIPTION } from './sessions/project-sessions.js';
+import { type SessionRow } from './sessions/sessions.repository.js';
 import { startProjector } from './start-projector.js';
 import { lsOutcome, SessionEventWriter } from './test-support/session-events.js';
 import { waitForCheckpointPast } from './test-support/wait-for-projection.js';
 
 const bounded = { timeout: 60_000 };
 
-interface Row {
-  session_key: string;
-  agent_id: string;
-  channel: string;
-  account: string;
-  user_id: string;
-  messages: number;
-  replies: number;
-  failures: number;
-  tool_calls: number;
-  input_tokens: string;
-  output_tokens: string;
-  last_activity: Date;
-  last_position: string;
-}
+type Row = SessionRow;
 
 describe('projector: the sessions read model', () => {
   let database: TestDatabase;

@@ -274,14 +274,7 @@ export class SandboxRuntime {
    */
   private async oomKilled(entry: WarmContainer, outcome: ToolOutcome): Promise<boolean> {
     if (outcome.exitCode !== 137 || outcome.timedOut || entry.removed) return false;
-    const counter = await runExec(entry.container, {
-      cmd: ['sh', '-c', 'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control'],
-      user: entry.settings.user,
-      workingDir: '/',
-      deadlineMs: 5_000,
-      outputLimit: 4_096,
-      onOverrun: () => this.remove(entry, 'overrun'),
-    }).catch(() => undefined);
+    const counter = await this.probe(entry, 'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control', 4_096);
     const kills = /^oom_kill (\d+)$/m.exec(counter?.stdout.text ?? '');
     if (!kills) return true;
     const seen = Number(kills[1]);
@@ -296,17 +289,22 @@ export class SandboxRuntime {
    * container goes, and the next call gets a fresh one.
    */
   private async removeIfAnythingEscaped(entry: WarmContainer): Promise<void> {
-    const census = await runExec(entry.container, {
-      cmd: ['sh', '-c', 'set -- /proc/[0-9]*; echo $#'],
-      user: entry.settings.user,
-      workingDir: '/',
-      deadlineMs: 5_000,
-      outputLimit: 64,
-      onOverrun: () => this.remove(entry, 'overrun'),
-    }).catch(() => undefined);
+    const census = await this.probe(entry, 'set -- /proc/[0-9]*; echo $#', 64);
     // init, sleep, and the census's own sh, timeout and sh.
     const expected = 5;
     if (!census || census.exitCode !== 0 || Number(census.stdout.text.trim()) > expected) await this.remove(entry, 'escaped');
+  }
+
+  /** A small shell script of the runtime's own in the container; undefined when it could not run. */
+  private probe(entry: WarmContainer, script: string, outputLimit: number) {
+    return runExec(entry.container, {
+      cmd: ['sh', '-c', script],
+      user: entry.settings.user,
+      workingDir: '/',
+      deadlineMs: 5_000,
+      outputLimit,
+      onOverrun: () => this.remove(entry, 'overrun'),
+    }).catch(() => undefined);
   }
 
   private async remove(entry: WarmContainer, reason: ContainerRemovalReason): Promise<void> {

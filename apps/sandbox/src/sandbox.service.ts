@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Bus, type Service } from '#bus';
 import { SandboxExecRequestSchema } from '#contracts';
-import { type ResolvedConfig } from '#config';
+import { allAgents, type ResolvedConfig } from '#config';
 import { SANDBOX_BUS, SANDBOX_CONFIG } from './sandbox.tokens.js';
 import { ExecuteToolCallUseCase } from './usecases/execute-tool-call/execute-tool-call.usecase.js';
 
@@ -23,8 +23,7 @@ export class SandboxService implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const agent of [this.config.baseAgent, ...this.config.agents]) {
-      if (!agent) continue;
+    for (const agent of allAgents(this.config)) {
       const service = await this.bus.serve(
         this.bus.subjects.sandboxExec(agent.id),
         SandboxExecRequestSchema,

@@ -5,6 +5,8 @@ export { summarizeConfig } from './summarize-config.js';
 export {
   DEFAULT_MAX_ITERATIONS,
   GATEWAY_DEFAULTS,
+  allAgents,
+  findAgent,
   type AgentBinding,
   type ChannelAccount,
   type ChannelName,

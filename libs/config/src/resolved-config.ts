@@ -75,3 +75,13 @@ export interface ResolvedConfig {
 
 export const GATEWAY_DEFAULTS = { bind: '127.0.0.1', port: 18789 } as const;
 export const DEFAULT_MAX_ITERATIONS = 8;
+
+/** The base agent (when configured) and every named agent, in file order. */
+export function allAgents(config: Pick<ResolvedConfig, 'baseAgent' | 'agents'>): ResolvedAgent[] {
+  return config.baseAgent ? [config.baseAgent, ...config.agents] : [...config.agents];
+}
+
+/** The agent with this id (`default` is the base layer), or undefined. */
+export function findAgent(config: Pick<ResolvedConfig, 'baseAgent' | 'agents'>, agentId: string): ResolvedAgent | undefined {
+  return allAgents(config).find((agent) => agent.id === agentId);
+}

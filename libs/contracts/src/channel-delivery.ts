@@ -8,14 +8,19 @@ import { ChannelNameSchema } from './messages.js';
 export const DeliveryRouteSchema = z.enum(['websocket', 'http', 'telegram', 'slack']);
 export type DeliveryRoute = z.infer<typeof DeliveryRouteSchema>;
 
-/** Written by the gateway to the session stream when a reply reached the person. */
-export const ReplyDeliveredSchema = z.strictObject({
+/** Which reply, to whom and where: what both delivery events start with. */
+const DeliveredToSchema = z.strictObject({
   replyId: z.string(),
   inReplyTo: z.string(),
   channel: ChannelNameSchema,
   account: z.string(),
   chatId: z.string(),
   userId: z.string(),
+});
+export type DeliveredTo = z.infer<typeof DeliveredToSchema>;
+
+/** Written by the gateway to the session stream when a reply reached the person. */
+export const ReplyDeliveredSchema = DeliveredToSchema.extend({
   /**
    * The platform's id of the delivered message (Telegram: the ids of the parts of a split reply, comma-separated);
    * WebChat has none of its own and uses the reply id.
@@ -40,13 +45,7 @@ export const ReplyDeliveryFailureReasonSchema = z.enum([
 ]);
 
 /** Written by the gateway when a reply could not be delivered; the person never saw it. */
-export const ReplyDeliveryFailedSchema = z.strictObject({
-  replyId: z.string(),
-  inReplyTo: z.string(),
-  channel: ChannelNameSchema,
-  account: z.string(),
-  chatId: z.string(),
-  userId: z.string(),
+export const ReplyDeliveryFailedSchema = DeliveredToSchema.extend({
   reason: ReplyDeliveryFailureReasonSchema,
   error: z.string(),
   attempts: z.number().int().positive(),

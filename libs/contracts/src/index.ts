@@ -17,6 +17,7 @@ export {
   ReplyDeliveredSchema,
   ReplyDeliveryFailedSchema,
   ReplyDeliveryFailureReasonSchema,
+  type DeliveredTo,
   type DeliveryRoute,
   type ReplyDelivered,
   type ReplyDeliveryFailed,

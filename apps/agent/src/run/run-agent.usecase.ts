@@ -23,7 +23,7 @@ import {
   type ToolAuthorizationReply,
   type ToolCallRequested,
 } from '#contracts';
-import { type ResolvedAgent, type ResolvedConfig } from '#config';
+import { findAgent, type ResolvedAgent, type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
@@ -111,7 +111,7 @@ export class RunAgentUseCase {
   }
 
   private async answer(run: RunRequest, message: MessageReceived, session: RecordedEvent[], context: Trace): Promise<RecordedEvent> {
-    const agent = [this.config.baseAgent, ...this.config.agents].find((a) => a?.id === run.agentId);
+    const agent = findAgent(this.config, run.agentId);
     if (!agent) {
       return this.fail(run, context, 'internal', `agent "${run.agentId}" is not in the configuration`, 'This assistant is not configured any more. Please tell your administrator.');
     }

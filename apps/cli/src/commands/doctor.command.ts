@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { type Command } from 'commander';
-import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { type ResolvedConfig } from '#config';
+import { loadConfigOrReport } from '../config-input.js';
 import { createPolicyEngine } from '#policy';
 import { providerHostNames, runDoctorChecks, type CheckResult, type DoctorFacts } from '../doctor/doctor-checks.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,15 +13,8 @@ export function registerDoctorCommand(program: Command): void {
     .option('--config <file>', 'configuration file (default: $CLAWGATE_CONFIG)')
     .option('--json', 'one JSON object: every check and a summary')
     .action(async (options: { config?: string; json?: boolean }) => {
-      let config: ResolvedConfig;
-      try {
-        config = loadConfig({ file: options.config });
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        console.error(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
-        process.exitCode = EXIT.badInput;
-        return;
-      }
+      const config = loadConfigOrReport(options.config);
+      if (!config) return;
       const checks = runDoctorChecks(config, await createPolicyEngine(), await gatherFacts(config));
       const summary = { pass: count(checks, 'PASS'), warn: count(checks, 'WARN'), fail: count(checks, 'FAIL') };
       if (summary.fail > 0) process.exitCode = EXIT.failed;

@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
-import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { type ResolvedConfig } from '#config';
+import { loadConfigOrReport } from '../config-input.js';
 import { InvalidDatabaseUrlError, recordAdminAction, redactDatabaseUrl, runMigrations, writeAuditSettings } from '#event-store';
 import { EXIT } from '../exit-codes.js';
 import { chosenDatabaseUrl, DATABASE_URL_OPTION_HELP, printableError } from './database-options.js';
@@ -14,14 +15,8 @@ export function registerMigrateCommand(program: Command): void {
       const databaseUrl = chosenDatabaseUrl(options);
       let config: ResolvedConfig | undefined;
       if (options.config !== undefined) {
-        try {
-          config = loadConfig({ file: options.config });
-        } catch (error) {
-          if (!(error instanceof ConfigError)) throw error;
-          console.error(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
-          process.exitCode = EXIT.badInput;
-          return;
-        }
+        config = loadConfigOrReport(options.config);
+        if (!config) return;
       }
       try {
         const report = await runMigrations(databaseUrl);

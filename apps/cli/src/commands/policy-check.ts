@@ -1,5 +1,5 @@
 import { type MessageAddress, parseToolCallText } from '#contracts';
-import { type ResolvedConfig } from '#config';
+import { findAgent, type ResolvedConfig } from '#config';
 import { type PolicyEngine, resolveAgentForMessage } from '#policy';
 
 export interface PolicyQuery {
@@ -49,7 +49,7 @@ export function checkPolicy(config: ResolvedConfig, engine: PolicyEngine, query:
   if (route.outcome === 'rejected') {
     return { decision: 'deny', agent: null, rule: null, reason: `${route.reason}: ${route.detail}` };
   }
-  const agent = [config.baseAgent, ...config.agents].find((a) => a?.id === route.agentId)!;
+  const agent = findAgent(config, route.agentId)!;
   const decision = engine.decide(agent.permissions, parsed.call);
   return { decision: decision.decision, agent: agent.id, rule: decision.rule, reason: decision.reason };
 }

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { type ResolvedConfig } from '#config';
+import { loadConfigOrReport } from '../config-input.js';
 import { createPolicyEngine } from '#policy';
 import { EXIT } from '../exit-codes.js';
 import { checkPolicy, PolicyQueryError, type PolicyQuery } from './policy-check.js';
@@ -40,7 +41,7 @@ export function registerPolicyCommand(program: Command): void {
     .option('--chat <id>', 'a group chat id or #name (default: a direct chat)')
     .option('--batch', 'read queries as JSON lines from stdin')
     .action(async (call: string | undefined, options: PolicyCheckOptions) => {
-      const config = loadConfigOrExit(options.config);
+      const config = loadConfigOrReport(options.config);
       if (!config) return;
       const engine = await createPolicyEngine();
       if (options.batch) {
@@ -91,17 +92,6 @@ function answerLine(config: ResolvedConfig, engine: Awaited<ReturnType<typeof cr
   } catch (error) {
     if (error instanceof PolicyQueryError) return { error: `line ${lineNumber}: ${error.message}` };
     throw error;
-  }
-}
-
-function loadConfigOrExit(file: string | undefined): ResolvedConfig | undefined {
-  try {
-    return loadConfig({ file });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
-    process.exitCode = EXIT.badInput;
-    return undefined;
   }
 }
 

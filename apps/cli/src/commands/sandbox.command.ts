@@ -1,5 +1,5 @@
 import { type Command } from 'commander';
-import { ConfigError, CONFIG_ENV_VAR, formatProblems, loadConfig } from '#config';
+import { allAgents, ConfigError, CONFIG_ENV_VAR, formatProblems, loadConfig } from '#config';
 import { buildSandboxImage, DEFAULT_SANDBOX_IMAGE, defaultRootfsCacheDir } from '../../../sandbox/src/image/build-sandbox-image.js';
 import { connectToEngine } from '../../../sandbox/src/engine/docker-engine.js';
 import { diagnoseSandbox, type ImageRequirement } from '../../../sandbox/src/engine/sandbox-doctor.js';
@@ -56,8 +56,8 @@ function requiredImages(configFile: string | undefined): ImageRequirement[] {
   if (!configFile && !process.env[CONFIG_ENV_VAR]) return [{ image: DEFAULT_SANDBOX_IMAGE, usedBy: ['the default image'] }];
   const config = loadConfig({ file: configFile });
   const byImage = new Map<string, string[]>();
-  for (const agent of [config.baseAgent, ...config.agents]) {
-    if (!agent?.sandbox) continue;
+  for (const agent of allAgents(config)) {
+    if (!agent.sandbox) continue;
     const users = byImage.get(agent.sandbox.image) ?? [];
     users.push(`agents.${agent.id}`);
     byImage.set(agent.sandbox.image, users);

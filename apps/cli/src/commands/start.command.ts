@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
-import { ConfigError, formatProblems, loadConfig, type ResolvedConfig } from '#config';
+import { findAgent, type ResolvedConfig } from '#config';
+import { loadConfigOrReport } from '../config-input.js';
 import { EXIT } from '../exit-codes.js';
 
 interface Running {
@@ -63,16 +64,9 @@ export function registerStartCommand(program: Command): void {
         return badInput(`unknown service "${service}": choose one of ${[...names, ALL].join(', ')}`);
       }
       if (options.agent !== undefined && service !== 'agent') return badInput('--agent applies to the agent service only');
-      let config: ResolvedConfig;
-      try {
-        config = loadConfig({ file: options.config });
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        console.error(`${error.source}: invalid configuration\n${formatProblems(error.problems)}`);
-        process.exitCode = EXIT.badInput;
-        return;
-      }
-      if (options.agent !== undefined && ![config.baseAgent, ...config.agents].some((a) => a?.id === options.agent)) {
+      const config = loadConfigOrReport(options.config);
+      if (!config) return;
+      if (options.agent !== undefined && !findAgent(config, options.agent)) {
         return badInput(`--agent ${options.agent}: no such agent in ${config.source}`);
       }
       const context: StartContext = {

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { parseToolCallText } from '#contracts';
-import { sensitiveMountReason, type ResolvedAgent, type ResolvedConfig } from '#config';
+import { allAgents, sensitiveMountReason, type ResolvedConfig } from '#config';
 import { type PolicyEngine } from '#policy';
 
 export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
@@ -71,10 +71,6 @@ function result(id: string, title: string, status: CheckStatus, findings: string
 
 function worst(statuses: CheckStatus[]): CheckStatus {
   return statuses.includes('FAIL') ? 'FAIL' : statuses.includes('WARN') ? 'WARN' : 'PASS';
-}
-
-function allAgents(config: ResolvedConfig): ResolvedAgent[] {
-  return [config.baseAgent, ...config.agents].filter((agent): agent is ResolvedAgent => agent !== undefined);
 }
 
 export function checkProviders(config: ResolvedConfig, facts: DoctorFacts): CheckResult {

@@ -1,6 +1,7 @@
 import {
   DELIVERY_EVENT_TYPES,
   deterministicEventId,
+  type DeliveredTo,
   type NewEvent,
   type OutboundReply,
   type ReplyDelivered,
@@ -21,12 +22,7 @@ export class EventStoreDeliveryRecorder implements DeliveryRecorder {
 
   async replyDelivered(reply: OutboundReply, delivery: DeliveredReply, trace: DeliveryTrace): Promise<void> {
     const data: ReplyDelivered = {
-      replyId: reply.replyId,
-      inReplyTo: reply.inReplyTo,
-      channel: reply.channel,
-      account: reply.account,
-      chatId: reply.chat.id,
-      userId: reply.user.id,
+      ...deliveredTo(reply),
       ...delivery,
       platformMessageId: delivery.platformMessageId ?? reply.replyId,
     };
@@ -34,15 +30,7 @@ export class EventStoreDeliveryRecorder implements DeliveryRecorder {
   }
 
   async replyDeliveryFailed(reply: OutboundReply, failure: FailedReply, trace: DeliveryTrace): Promise<void> {
-    const data: ReplyDeliveryFailed = {
-      replyId: reply.replyId,
-      inReplyTo: reply.inReplyTo,
-      channel: reply.channel,
-      account: reply.account,
-      chatId: reply.chat.id,
-      userId: reply.user.id,
-      ...failure,
-    };
+    const data: ReplyDeliveryFailed = { ...deliveredTo(reply), ...failure };
     await this.append(reply, DELIVERY_EVENT_TYPES.ReplyDeliveryFailed, data, trace);
   }
 
@@ -74,4 +62,8 @@ export class EventStoreDeliveryRecorder implements DeliveryRecorder {
 /** The stream a reply's delivery belongs to. */
 export function deliveryStreamId(reply: OutboundReply): string {
   return reply.sessionKey !== undefined ? StreamIds.session(reply.sessionKey) : StreamIds.rejectedMessage(reply.inReplyTo);
+}
+
+function deliveredTo(reply: OutboundReply): DeliveredTo {
+  return { replyId: reply.replyId, inReplyTo: reply.inReplyTo, channel: reply.channel, account: reply.account, chatId: reply.chat.id, userId: reply.user.id };
 }

@@ -13,7 +13,8 @@ export interface SessionListFilter {
   limit: number;
 }
 
-type SessionRow = {
+/** A row of `rm_sessions` as `pg` returns it (bigints as strings). */
+export type SessionRow = {
   session_key: string;
   agent_id: string;
   channel: string;

@@ -11,7 +11,7 @@ import {
   type ToolCallRequested,
   type ToolOutcome,
 } from '#contracts';
-import { parseConfigText, type ResolvedConfig } from '#config';
+import { findAgent, parseConfigText, type ResolvedConfig } from '#config';
 import { type EventStore } from '#event-store';
 import { createPolicyEngine, type PolicyEngine } from '#policy';
 import { decideInboundMessage } from '../../../authz/src/usecases/authorize-message/decide-message.js';
@@ -124,7 +124,7 @@ export class SessionEventWriter {
       [{ eventId: requestedId, type: EVENT_TYPES.ToolCallRequested, schemaVersion: 1, data: requested, metadata: this.agentMetadata(run, deterministicEventId(run.messageId, `llm:${iteration}`)) }],
       { expectedVersion: 'any' },
     );
-    const agent = [this.config.baseAgent, ...this.config.agents].find((a) => a?.id === run.agentId);
+    const agent = findAgent(this.config, run.agentId);
     const { event } = decideToolCall(
       this.engine,
       agent,

@@ -9,7 +9,7 @@ import {
   type ToolAuthorizationRequest,
   type ToolCallDecided,
 } from '#contracts';
-import { type ResolvedConfig } from '#config';
+import { findAgent, type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
 import { type PolicyEngine } from '#policy';
@@ -50,7 +50,7 @@ export class AuthorizeToolCallUseCase {
   private async decide(request: ToolAuthorizationRequest, context: { traceparent?: string | undefined }): Promise<ToolAuthorizationReply> {
     const recorded = await this.recordedDecision(request);
     if (recorded) return recorded;
-    const agent = [this.config.baseAgent, ...this.config.agents].find((a) => a?.id === request.agentId);
+    const agent = findAgent(this.config, request.agentId);
     const { decision, event } = decideToolCall(this.engine, agent, request, context);
     try {
       await this.store.append(StreamIds.toolCall(request.toolCallId), [event], { expectedVersion: 'any' });

@@ -9,7 +9,7 @@ import {
   type SandboxExecReply,
   type SandboxExecRequest,
 } from '#contracts';
-import { type ResolvedConfig } from '#config';
+import { findAgent, type ResolvedConfig } from '#config';
 import { EventIdConflictError, type EventStore } from '#event-store';
 import { inSpan } from '#telemetry';
 import { type PolicyEngine } from '#policy';
@@ -82,7 +82,7 @@ export class ExecuteToolCallUseCase {
   }
 
   private async run(agentId: string, request: SandboxExecRequest): Promise<ToolCallVerdict> {
-    const agent = [this.config.baseAgent, ...this.config.agents].find((candidate) => candidate?.id === agentId);
+    const agent = findAgent(this.config, agentId);
     if (!agent) return { kind: 'failed', code: 'UNKNOWN_AGENT', error: `agent "${agentId}" is not configured` };
     const authorization = await this.authorizationProblem(agentId, request);
     if (authorization) return { kind: 'failed', code: 'NOT_AUTHORIZED', error: authorization };
