@@ -29,6 +29,7 @@ import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
 import { chooseModel, LlmCallError, LlmClient, type LlmCompletion } from '../llm/llm-client.js';
 import { foldHistory } from './fold-history.js';
+import { SessionHistory, type SessionEntry } from './session-history.js';
 import { toolDefinitions } from './tool-definitions.js';
 
 export interface AgentSettings {
@@ -66,6 +67,7 @@ type Trace = { traceparent?: string | undefined };
 @Injectable()
 export class RunAgentUseCase {
   private readonly logger = new Logger(RunAgentUseCase.name);
+  private readonly history: SessionHistory;
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: ResolvedConfig,
@@ -73,7 +75,9 @@ export class RunAgentUseCase {
     @Inject(AGENT_BUS) private readonly bus: Bus,
     @Inject(AGENT_LLM_CLIENTS) private readonly clients: LlmClients,
     @Inject(AGENT_SETTINGS) private readonly settings: AgentSettings,
-  ) {}
+  ) {
+    this.history = new SessionHistory(store);
+  }
 
   async execute(run: RunRequest, trace: Trace): Promise<void> {
     await inSpan('agent.run', { traceparent: trace.traceparent, kind: 'consumer', attributes: { 'clawgate.agent': run.agentId, 'clawgate.session': run.sessionKey } }, async (scope) => {
@@ -84,7 +88,7 @@ export class RunAgentUseCase {
 
       if (finished) return this.deliver(run, message, finished, context);
 
-      const session = await this.store.readStream(StreamIds.session(run.sessionKey));
+      const session = await this.history.read(run.sessionKey);
       await this.waitForEarlierMessages(run, session);
       const outcome = await this.answer(run, message, session, context);
       await this.deliver(run, message, outcome, context);
@@ -110,7 +114,7 @@ export class RunAgentUseCase {
     await this.deliver(run, received.data as MessageReceived, outcome, trace);
   }
 
-  private async answer(run: RunRequest, message: MessageReceived, session: RecordedEvent[], context: Trace): Promise<RecordedEvent> {
+  private async answer(run: RunRequest, message: MessageReceived, session: SessionEntry[], context: Trace): Promise<RecordedEvent> {
     const agent = findAgent(this.config, run.agentId);
     if (!agent) {
       return this.fail(run, context, 'internal', `agent "${run.agentId}" is not in the configuration`, 'This assistant is not configured any more. Please tell your administrator.');
@@ -269,7 +273,7 @@ export class RunAgentUseCase {
   }
 
   /** An earlier message of this session still being answered: the bus redelivers this run later. */
-  private async waitForEarlierMessages(run: RunRequest, session: RecordedEvent[]): Promise<void> {
+  private async waitForEarlierMessages(run: RunRequest, session: SessionEntry[]): Promise<void> {
     const finished = new Set(
       session.filter((e) => e.type === EVENT_TYPES.ReplyProduced || e.type === EVENT_TYPES.RunFailed).map((e) => (e.data as { messageId: string }).messageId),
     );
