@@ -4,7 +4,7 @@ import { type ResolvedConfig } from '#config';
 import { EventStore } from '#event-store';
 import { createPolicyEngine } from '#policy';
 import { AuthzService } from './authz.service.js';
-import { AUTHZ_BUS, AUTHZ_CONFIG, AUTHZ_EVENT_STORE, AUTHZ_POLICY_ENGINE } from './authz.tokens.js';
+import { AUTHZ_BUS, AUTHZ_CONFIG, AUTHZ_EVENT_STORE, AUTHZ_INBOUND_CONCURRENCY, AUTHZ_POLICY_ENGINE } from './authz.tokens.js';
 import { AuthorizeMessageUseCase } from './usecases/authorize-message/authorize-message.usecase.js';
 import { AuthorizeToolCallUseCase } from './usecases/authorize-tool-call/authorize-tool-call.usecase.js';
 
@@ -14,6 +14,8 @@ export interface AuthzModuleOptions {
   natsUrl?: string | undefined;
   /** Subject and stream prefix; tests use their own. */
   subjectPrefix?: string | undefined;
+  /** Inbound messages handled at once, across conversations (each conversation in order). Default 32. */
+  inboundConcurrency?: number;
 }
 
 /** The authz service: allowlists and routing for every inbound message, permission rules for every tool call. */
@@ -35,6 +37,7 @@ export class AuthzModule implements OnApplicationShutdown {
           useFactory: () => Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-authz' }),
         },
         { provide: AUTHZ_POLICY_ENGINE, useFactory: () => createPolicyEngine() },
+        { provide: AUTHZ_INBOUND_CONCURRENCY, useValue: options.inboundConcurrency ?? 32 },
         AuthorizeMessageUseCase,
         AuthorizeToolCallUseCase,
         AuthzService,

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { type Bus, type Consumption, type Service } from '#bus';
 import { InboundMessageSchema, ToolAuthorizationRequestSchema } from '#contracts';
 import { type EventStore } from '#event-store';
-import { AUTHZ_BUS, AUTHZ_EVENT_STORE } from './authz.tokens.js';
+import { conversationKeyFor } from '#policy';
+import { AUTHZ_BUS, AUTHZ_EVENT_STORE, AUTHZ_INBOUND_CONCURRENCY } from './authz.tokens.js';
 import { failedInboundEvent, invalidInboundEvent } from './inbound-problems.js';
 import { AuthorizeMessageUseCase } from './usecases/authorize-message/authorize-message.usecase.js';
 import { AuthorizeToolCallUseCase } from './usecases/authorize-tool-call/authorize-tool-call.usecase.js';
@@ -10,7 +11,7 @@ import { AuthorizeToolCallUseCase } from './usecases/authorize-tool-call/authori
 export const INBOUND_DURABLE = 'authz-inbound';
 export const TOOL_AUTHZ_QUEUE = 'authz';
 
-/** Connects the use cases to the bus: the inbound flow (durable, in order) and tool-call requests. */
+/** Connects the use cases to the bus: the inbound flow (durable, each conversation in order) and tool-call requests. */
 @Injectable()
 export class AuthzService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuthzService.name);
@@ -20,6 +21,7 @@ export class AuthzService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @Inject(AUTHZ_BUS) private readonly bus: Bus,
     @Inject(AUTHZ_EVENT_STORE) private readonly store: EventStore,
+    @Inject(AUTHZ_INBOUND_CONCURRENCY) private readonly inboundConcurrency: number,
     private readonly authorizeMessage: AuthorizeMessageUseCase,
     private readonly authorizeToolCall: AuthorizeToolCallUseCase,
   ) {}
@@ -31,6 +33,10 @@ export class AuthzService implements OnApplicationBootstrap, OnApplicationShutdo
       durable: INBOUND_DURABLE,
       filterSubject: this.bus.subjects.stream('inbound').subject,
       schema: InboundMessageSchema,
+      // Conversations side by side, each in the order its messages arrived, retries included: the order in
+      // which authz records them is the order the agent answers them in.
+      concurrency: this.inboundConcurrency,
+      orderKey: (message) => conversationKeyFor(message),
       handler: (message, context) => this.authorizeMessage.execute(message, context),
       onInvalid: async (invalid) => {
         this.logger.warn(`invalid message on ${invalid.context.subject} (#${invalid.context.streamSeq}): ${invalid.reason}: ${invalid.detail}`);

@@ -201,6 +201,91 @@ describe('durable consumers', () => {
     assert.deepEqual(log, expected);
   });
 
+  it('with orderKey, keeps each key in order, retries included, while keys run side by side', bounded, async () => {
+    const subject = bus.subjects.run('keyed');
+    const keyedSchema = z.object({ key: z.string(), n: z.number() });
+    const log = new Map<string, string[]>();
+    let running = 0;
+    let mostRunning = 0;
+    const perKeyRunning = new Map<string, number>();
+    let overlapWithinKey = false;
+    const consumption = await bus.consume({
+      stream: 'run',
+      durable: 'keyed',
+      filterSubject: subject,
+      schema: keyedSchema,
+      concurrency: 8,
+      retryDelaysMs: [30],
+      orderKey: (payload) => payload.key,
+      onInvalid: () => undefined,
+      onRetriesExhausted: () => undefined,
+      handler: async (payload, context) => {
+        running++;
+        mostRunning = Math.max(mostRunning, running);
+        perKeyRunning.set(payload.key, (perKeyRunning.get(payload.key) ?? 0) + 1);
+        if (perKeyRunning.get(payload.key)! > 1) overlapWithinKey = true;
+        try {
+          log.set(payload.key, [...(log.get(payload.key) ?? []), `${payload.n}#${context.deliveryCount}`]);
+          await sleep(5 + Math.floor(Math.random() * 10));
+          // Two failures of one message: its key's later messages wait for it rather than overtake it.
+          if (payload.key === 'b' && payload.n === 3 && context.deliveryCount < 3) throw new Error('transient');
+        } finally {
+          running--;
+          perKeyRunning.set(payload.key, perKeyRunning.get(payload.key)! - 1);
+        }
+      },
+    });
+    const keys = ['a', 'b', 'c', 'd'];
+    for (let n = 0; n < 10; n++) {
+      for (const key of keys) await bus.publish(subject, { key, n }, { msgId: `keyed-${key}-${n}` });
+    }
+    await waitFor('every message handled', () => [...log.values()].reduce((sum, entries) => sum + entries.length, 0) === 42);
+    await waitUntilSettled(inspector, runStream, 'keyed');
+    await consumption.stop();
+
+    for (const key of keys) {
+      const expected = Array.from({ length: 10 }, (_, n) => `${n}#1`);
+      if (key === 'b') expected.splice(4, 0, '3#2', '3#3');
+      assert.deepEqual(log.get(key), expected, `key ${key}`);
+    }
+    assert.equal(overlapWithinKey, false, 'two messages of one key never ran at once');
+    assert.ok(mostRunning > 1, `keys ran side by side (at most ${mostRunning} at once)`);
+    assert.equal((await inspector.consumer(runStream, 'keyed')).config.max_ack_pending, 8);
+  });
+
+  it('with orderKey, gives up a message after maxDeliver attempts and lets its key go on', bounded, async () => {
+    const subject = bus.subjects.run('keyed-exhausted');
+    const keyedSchema = z.object({ key: z.string(), n: z.number() });
+    const handled: string[] = [];
+    const exhausted: ExhaustedMessage<{ key: string; n: number }>[] = [];
+    const consumption = await bus.consume({
+      stream: 'run',
+      durable: 'keyed-exhausted',
+      filterSubject: subject,
+      schema: keyedSchema,
+      concurrency: 4,
+      maxDeliver: 3,
+      retryDelaysMs: [20],
+      orderKey: (payload) => payload.key,
+      onInvalid: () => undefined,
+      onRetriesExhausted: (message) => {
+        exhausted.push(message);
+      },
+      handler: async (payload, context) => {
+        handled.push(`${payload.n}#${context.deliveryCount}`);
+        if (payload.n === 0) throw new Error('always failing');
+      },
+    });
+    for (let n = 0; n < 3; n++) await bus.publish(subject, { key: 'k', n }, { msgId: `keyed-exhausted-${n}` });
+    await waitFor('all handled', () => handled.length === 5);
+    await waitUntilSettled(inspector, runStream, 'keyed-exhausted');
+    await consumption.stop();
+    assert.deepEqual(handled, ['0#1', '0#2', '0#3', '1#1', '2#1']);
+    assert.equal(exhausted.length, 1);
+    assert.equal(exhausted[0]?.context.deliveryCount, 3);
+    assert.equal((exhausted[0]?.lastError as Error).message, 'always failing');
+  });
+
   it('runs up to `concurrency` handlers at once', bounded, async () => {
     const subject = bus.subjects.run('parallel');
     let running = 0;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { assertSubjectToken, type StreamFlow, type Subjects } from '#contracts';
 import { BusArgumentError, BusConsumeError, BusConsumerSetupError, errorMessage } from './errors.js';
 import { decodeJson, payloadText } from './json-codec.js';
+import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { decodeHeaders } from './message-headers.js';
 import type { TraceContext } from './trace-context.js';
 
@@ -79,6 +81,13 @@ export interface ConsumeOptions<S extends z.ZodType> {
    * `max_ack_pending`). The default 1 processes the filtered subjects in stream order, retries included.
    */
   readonly concurrency?: number;
+  /**
+   * Keeps the messages of one key (a chat, a session) in delivery order while other keys run side by side,
+   * up to `concurrency` at once. A failed message of a key is retried in this process, after the same
+   * `retryDelaysMs`, before any later message of that key starts; after `maxDeliver` attempts it is given up
+   * (`onRetriesExhausted`) and the key goes on. Without it, order holds only with `concurrency` 1.
+   */
+  readonly orderKey?: (payload: z.output<S>) => string;
 }
 
 export interface Consumption {
@@ -196,6 +205,8 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
   private stopRequested = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slots: Slots;
+  private readonly keys = new KeyedSerialQueue();
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly stream: string,
@@ -213,6 +224,7 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
 
   async stop(): Promise<void> {
     this.stopRequested = true;
+    this.stopping.abort();
     this.messages.stop();
     await this.closed;
   }
@@ -262,18 +274,54 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
     }
     const keepAlive = setInterval(() => signal(() => message.working()), this.settings.ackWaitMs / 2);
     try {
-      await this.options.handler(parsed.payload, context);
+      const orderKey = this.options.orderKey;
+      if (orderKey) await this.keys.run(orderKey(parsed.payload), () => this.handleInOrder(message, parsed.payload, context));
+      else await this.handle(message, parsed.payload, context);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** One attempt; a failure is handed back to JetStream for redelivery after the retry delay. */
+  private async handle(message: JsMsg, payload: z.output<S>, context: DeliveryContext): Promise<void> {
+    try {
+      await this.options.handler(payload, context);
     } catch (error) {
       if (context.deliveryCount >= this.settings.maxDeliver) {
-        await this.giveUp(message, parsed.payload, context, error);
+        await this.giveUp(message, payload, context, error);
       } else {
         signal(() => message.nak(this.retryDelay(context.deliveryCount)));
       }
       return;
-    } finally {
-      clearInterval(keepAlive);
     }
     await acknowledge(message);
+  }
+
+  /**
+   * Attempts until success or `maxDeliver`, retrying here rather than through a redelivery so that no later
+   * message of the key overtakes this one. On stop, a message not started (or between attempts) is handed
+   * back to JetStream, and the key's later messages with it, so they come back in order.
+   */
+  private async handleInOrder(message: JsMsg, payload: z.output<S>, first: DeliveryContext): Promise<void> {
+    for (let attempt = first.deliveryCount; ; attempt++) {
+      if (this.stopRequested) {
+        signal(() => message.nak());
+        return;
+      }
+      const context = { ...first, deliveryCount: attempt };
+      try {
+        await this.options.handler(payload, context);
+      } catch (error) {
+        if (attempt >= this.settings.maxDeliver) {
+          await this.giveUp(message, payload, context, error);
+          return;
+        }
+        await sleep(this.retryDelay(attempt), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        continue;
+      }
+      await acknowledge(message);
+      return;
+    }
   }
 
   private parse(message: JsMsg, context: DeliveryContext): Parsed<z.output<S>> {

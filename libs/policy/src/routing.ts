@@ -62,8 +62,13 @@ export function resolveAgentForMessage(config: RoutingConfig, message: MessageAd
 
 /** One conversation per person per channel; group chats share one conversation per chat. */
 export function sessionKeyFor(agentId: string, message: Pick<MessageAddress, 'channel' | 'chat' | 'user'>): string {
+  return `agent:${agentId}:${conversationKeyFor(message)}`;
+}
+
+/** The conversation a message belongs to, whichever agent answers it: the part of its session key after the agent. */
+export function conversationKeyFor(message: Pick<MessageAddress, 'channel' | 'chat' | 'user'>): string {
   const peer = message.chat.type === 'direct' ? message.user.id : message.chat.id;
-  return `agent:${agentId}:${message.channel}:${peer}`;
+  return `${message.channel}:${peer}`;
 }
 
 function reject(reason: RejectionReason, detail: string, notify: boolean): Route {
