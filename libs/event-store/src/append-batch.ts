@@ -81,12 +81,17 @@ const INSERT_EVENTS = `
   RETURNING global_position, transaction_id, stream_version`;
 
 const RETURN_POSITIONS = `
-  SELECT global_position::text AS global_position, transaction_id::text AS transaction_id
-  FROM inserted ORDER BY stream_version`;
+  SELECT global_position::text AS global_position, transaction_id::text AS transaction_id, stream_version,
+    NULL::int AS head_version, NULL::text AS head_hash
+  FROM inserted
+  UNION ALL
+  SELECT NULL, NULL, NULL, s.version, s.last_hash FROM es_streams s WHERE s.stream_id = $1 AND NOT EXISTS (SELECT FROM head)
+  ORDER BY stream_version`;
 
 /**
  * One statement that moves the stream's head from `after` to `head` and inserts the events — or, when the
- * head is no longer at `after`, changes nothing and returns no row. Run alone it is its own transaction.
+ * head is no longer at `after`, changes nothing and returns one row: the head as the statement saw it
+ * (`head_version`, `head_hash`; it may be behind a writer that committed meanwhile — the retry checks again). Run alone it is its own transaction.
  * $1 stream, $2 rows, $3 recorded at, $4 new version, $5 new hash, $6 old version, $7 old hash.
  */
 export const APPEND_TO_EXISTING_STREAM = {

@@ -119,16 +119,16 @@ export class EventStore {
     const encoded = encodeEvents(events);
     const recordedAt = new Date();
 
-    let outcome: (PreparedBatch & { result: AppendResult }) | 'moved' | 'wrong-version' | 'id-taken';
+    let outcome: (PreparedBatch & { result: AppendResult }) | 'moved' | 'moved-head-known' | 'wrong-version' | 'id-taken';
     let actualVersion = 0;
     try {
       outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
-      if (outcome === 'moved' && (await this.learnHead(streamId))) {
+      if (outcome === 'moved-head-known' || (outcome === 'moved' && (await this.learnHead(streamId)))) {
         // Another writer (often another service) appended since: once more at the head as it stands now, two
         // round trips instead of the locked transaction's four; the statement still checks version and hash.
         outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
       }
-      if (outcome === 'moved') {
+      if (outcome === 'moved' || outcome === 'moved-head-known') {
         this.heads.delete(streamId);
         ({ outcome, actualVersion } = await this.appendUnderLock(streamId, encoded, options.expectedVersion, recordedAt));
       }
@@ -157,7 +157,7 @@ export class EventStore {
     encoded: EncodedEvent[],
     expected: ExpectedVersion,
     recordedAt: Date,
-  ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved'> {
+  ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved' | 'moved-head-known'> {
     const known = this.heads.get(streamId);
     const expectsNew = expected === 'no-stream' || expected === 0;
     // Without a known head, 'any' is tried as a new stream first: streams such as toolcall:<id> are mostly new.
@@ -166,9 +166,16 @@ export class EventStore {
     }
     const batch = prepareBatch(streamId, encoded, known ?? { version: 0, hash: null }, recordedAt);
     const statement = known ? APPEND_TO_EXISTING_STREAM : APPEND_TO_NEW_STREAM;
-    const inserted = await this.pool.query<PositionRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
-    if (inserted.rows.length === 0) return 'moved';
-    return this.recorded(batch, encoded, inserted.rows);
+    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
+    const head = rows[0];
+    if (!head) return 'moved';
+    if (head.global_position === null) {
+      // Nothing written; the row is the head the stream has moved to, so the retry needs no read of its own.
+      this.heads.delete(streamId);
+      this.rememberHead(streamId, { version: head.head_version!, hash: head.head_hash });
+      return 'moved-head-known';
+    }
+    return this.recorded(batch, encoded, rows as PositionRow[]);
   }
 
   /** Reads the stream's committed head (no lock) and remembers it; false if the stream does not exist. */
@@ -382,6 +389,14 @@ export class EventStore {
 interface PositionRow {
   global_position: string;
   transaction_id: string;
+}
+
+/** A row of the append statements: an inserted event's position, or (nothing inserted) the stream's head. */
+interface AppendRow {
+  global_position: string | null;
+  transaction_id: string | null;
+  head_version: number | null;
+  head_hash: string | null;
 }
 
 /**
