@@ -53,6 +53,9 @@ export class EarlierMessagePendingError extends Error {
 }
 
 const SCHEMA_VERSION = 1;
+
+/** How a run ended, as the user is told: its ReplyProduced or RunFailed event (recorded, or as cached). */
+type Outcome = { type: string; data: unknown };
 const MAX_TOOL_RESULT_CHARS = 30_000;
 
 type Trace = { traceparent?: string | undefined };
@@ -82,15 +85,19 @@ export class RunAgentUseCase {
   async execute(run: RunRequest, trace: Trace): Promise<void> {
     await inSpan('agent.run', { traceparent: trace.traceparent, kind: 'consumer', attributes: { 'clawgate.agent': run.agentId, 'clawgate.session': run.sessionKey } }, async (scope) => {
       const context: Trace = { traceparent: scope.traceparent };
-      const { received, finished } = await this.progress(run);
+      // One read tells where this message stands: received, already answered (a redelivery), its model calls.
+      const session = await this.history.read(run.sessionKey);
+      const ofMessage = session.filter((entry) => (entry.data as { messageId?: unknown }).messageId === run.messageId);
+      const received = ofMessage.find((entry) => entry.type === EVENT_TYPES.MessageReceived);
       if (!received) throw new Error(`run for message ${run.messageId}: its MessageReceived event is missing`);
       const message = received.data as MessageReceived;
+      const finished = ofMessage.find((entry) => entry.type === EVENT_TYPES.ReplyProduced) ?? ofMessage.find((entry) => entry.type === EVENT_TYPES.RunFailed);
 
       if (finished) return this.deliver(run, message, finished, context);
 
-      const session = await this.history.read(run.sessionKey);
       await this.waitForEarlierMessages(run, session);
-      const outcome = await this.answer(run, message, session, context);
+      const recordedCalls = new Set(ofMessage.filter((entry) => entry.type === EVENT_TYPES.LlmCallCompleted).map((entry) => (entry.data as { iteration: unknown }).iteration));
+      const outcome = await this.answer(run, message, session, recordedCalls, context);
       await this.deliver(run, message, outcome, context);
     });
   }
@@ -114,7 +121,7 @@ export class RunAgentUseCase {
     await this.deliver(run, received.data as MessageReceived, outcome, trace);
   }
 
-  private async answer(run: RunRequest, message: MessageReceived, session: SessionEntry[], context: Trace): Promise<RecordedEvent> {
+  private async answer(run: RunRequest, message: MessageReceived, session: SessionEntry[], recordedCalls: ReadonlySet<unknown>, context: Trace): Promise<Outcome> {
     const agent = findAgent(this.config, run.agentId);
     if (!agent) {
       return this.fail(run, context, 'internal', `agent "${run.agentId}" is not in the configuration`, 'This assistant is not configured any more. Please tell your administrator.');
@@ -144,8 +151,9 @@ export class RunAgentUseCase {
 
     for (let iteration = 1; iteration <= agent.maxIterations; iteration += 1) {
       let completion: LlmCallCompleted;
+      let unrecorded: NewEvent | undefined;
       try {
-        completion = await this.modelCall(run, client, messages, iteration, context);
+        ({ completion, unrecorded } = await this.modelCall(run, client, messages, iteration, recordedCalls.has(iteration), context));
       } catch (error) {
         if (!(error instanceof LlmCallError)) throw error;
         this.logger.warn(`run ${run.messageId}: ${error.message}`);
@@ -154,8 +162,10 @@ export class RunAgentUseCase {
       }
       if (completion.toolCalls.length === 0) {
         const reply: ReplyProduced = { messageId: run.messageId, replyId: this.id(run, 'reply'), text: completion.content ?? '', iterations: iteration };
-        return this.appendToSession(run, context, 'reply-produced', EVENT_TYPES.ReplyProduced, reply);
+        // The final model call and the reply in one transaction: one round trip, and never one without the other.
+        return this.appendToSession(run, context, 'reply-produced', EVENT_TYPES.ReplyProduced, reply, unrecorded);
       }
+      if (unrecorded) await this.appendEvents(StreamIds.session(run.sessionKey), [unrecorded]);
       messages.push({
         role: 'assistant',
         content: completion.content,
@@ -175,10 +185,22 @@ export class RunAgentUseCase {
     );
   }
 
-  /** The recorded answer of this iteration, or a new model call recorded before anything acts on it. */
-  private async modelCall(run: RunRequest, client: LlmClient, messages: ChatCompletionMessageParam[], iteration: number, context: Trace): Promise<LlmCallCompleted> {
-    const recorded = await this.store.readEvent(this.id(run, `llm:${iteration}`));
-    if (recorded) return recorded.data as LlmCallCompleted;
+  /**
+   * The recorded answer of this iteration (a redelivered run replays it), or a new model call with its event,
+   * which the caller records before anything acts on it — with the reply, when it is the answer.
+   */
+  private async modelCall(
+    run: RunRequest,
+    client: LlmClient,
+    messages: ChatCompletionMessageParam[],
+    iteration: number,
+    maybeRecorded: boolean,
+    context: Trace,
+  ): Promise<{ completion: LlmCallCompleted; unrecorded?: NewEvent }> {
+    if (maybeRecorded) {
+      const recorded = await this.store.readEvent(this.id(run, `llm:${iteration}`));
+      if (recorded) return { completion: recorded.data as LlmCallCompleted };
+    }
     const completion: LlmCompletion = await inSpan(
       'agent.llm',
       { traceparent: context.traceparent, kind: 'client', attributes: { 'gen_ai.provider.name': client.providerName, 'gen_ai.request.model': client.model, 'gen_ai.operation.name': 'chat' } },
@@ -206,8 +228,7 @@ export class RunAgentUseCase {
         arguments: call.arguments,
       })),
     };
-    const event = await this.appendToSession(run, context, `llm:${iteration}`, EVENT_TYPES.LlmCallCompleted, data);
-    return event.data as LlmCallCompleted;
+    return { completion: data, unrecorded: this.sessionEvent(run, context, `llm:${iteration}`, EVENT_TYPES.LlmCallCompleted, data) };
   }
 
   /** Records the request, asks authz, runs it in the sandbox if allowed; returns what the model is told. */
@@ -283,13 +304,13 @@ export class RunAgentUseCase {
     if (pending) throw new EarlierMessagePendingError(`session ${run.sessionKey}: message ${(pending.data as { messageId: string }).messageId} is still being answered`);
   }
 
-  private async fail(run: RunRequest, context: Trace, stage: RunFailed['stage'], error: string, userNotice: string): Promise<RecordedEvent> {
+  private async fail(run: RunRequest, context: Trace, stage: RunFailed['stage'], error: string, userNotice: string): Promise<Outcome> {
     const data: RunFailed = { messageId: run.messageId, stage, error, userNotice };
     return this.appendToSession(run, context, 'run-failed', EVENT_TYPES.RunFailed, data);
   }
 
   /** Publishes the reply (or the failure notice) for the user; idempotent by its `Nats-Msg-Id`. */
-  private async deliver(run: RunRequest, message: MessageReceived, outcome: RecordedEvent, context: Trace): Promise<void> {
+  private async deliver(run: RunRequest, message: MessageReceived, outcome: Outcome, context: Trace): Promise<void> {
     const answered = outcome.type === EVENT_TYPES.ReplyProduced;
     const reply: OutboundReply = {
       replyId: this.id(run, 'reply'),
@@ -328,15 +349,33 @@ export class RunAgentUseCase {
     return client;
   }
 
-  private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object): Promise<RecordedEvent> {
-    const eventId = this.id(run, step);
-    return this.append(StreamIds.session(run.sessionKey), {
-      eventId,
-      type,
-      schemaVersion: SCHEMA_VERSION,
-      data,
-      metadata: this.metadata(run, undefined, run.causationId, context.traceparent),
-    });
+  /** Appends a step of the run to the session stream, after `before` (the model call it answers) if given. */
+  private async appendToSession(run: RunRequest, context: Trace, step: string, type: string, data: object, before?: NewEvent): Promise<RecordedEvent> {
+    const event = this.sessionEvent(run, context, step, type, data);
+    return this.appendEvents(StreamIds.session(run.sessionKey), before ? [before, event] : [event]);
+  }
+
+  private sessionEvent(run: RunRequest, context: Trace, step: string, type: string, data: object): NewEvent {
+    return { eventId: this.id(run, step), type, schemaVersion: SCHEMA_VERSION, data, metadata: this.metadata(run, undefined, run.causationId, context.traceparent) };
+  }
+
+  /**
+   * Appends events in one transaction and returns the last as recorded. If one of them is already recorded (a
+   * redelivered run), each is appended on its own instead, with the tolerance of `append`.
+   */
+  private async appendEvents(streamId: string, events: NewEvent[]): Promise<RecordedEvent> {
+    if (events.length === 1) return this.append(streamId, events[0]!);
+    try {
+      const appended = await this.store.append(streamId, events, { expectedVersion: 'any' });
+      const last = appended.events.at(-1);
+      if (!last) throw new Error(`events ${events.map((e) => e.eventId).join(', ')} were appended but are missing from the append's result`);
+      return last;
+    } catch (error) {
+      if (!(error instanceof EventIdConflictError)) throw error;
+      let last: RecordedEvent | undefined;
+      for (const event of events) last = await this.append(streamId, event);
+      return last!;
+    }
   }
 
   /**

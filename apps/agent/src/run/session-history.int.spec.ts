@@ -15,7 +15,8 @@ function event(type: string, data: object): NewEvent {
 /** What a run needs from a full read of the stream, as the agent folded it before the cache. */
 async function fullRead(store: EventStore, sessionKey: string) {
   const kept = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed]);
-  return (await store.readStream(StreamIds.session(sessionKey))).filter((e) => kept.has(e.type)).map((e) => ({ type: e.type, streamVersion: e.streamVersion, data: e.data }));
+  const marked = (e: { type: string; data: unknown }) => (e.type === EVENT_TYPES.LlmCallCompleted ? { messageId: (e.data as { messageId: string }).messageId, iteration: (e.data as { iteration: number }).iteration } : e.data);
+  return (await store.readStream(StreamIds.session(sessionKey))).filter((e) => kept.has(e.type) || e.type === EVENT_TYPES.LlmCallCompleted).map((e) => ({ type: e.type, streamVersion: e.streamVersion, data: marked(e) }));
 }
 
 describe('SessionHistory: the session streams as the agent last read them', () => {
@@ -41,14 +42,22 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm1', text: 'one' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm1' })], { expectedVersion: 'any' });
     assert.deepEqual(await history.read('webchat:alice'), await fullRead(agentStore, 'webchat:alice'));
 
-    await agentStore.append(stream, [event(EVENT_TYPES.ReplyProduced, { messageId: 'm1', text: 'uno' })], { expectedVersion: 'any' });
+    await agentStore.append(stream, [event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm1', iteration: 1, content: 'uno', toolCalls: [] }), event(EVENT_TYPES.ReplyProduced, { messageId: 'm1', text: 'uno' })], { expectedVersion: 'any' });
     await otherService.append(stream, [event(EVENT_TYPES.ReplyDelivered, { messageId: 'm1' })], { expectedVersion: 'any' });
     await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm2', text: 'two' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm2' })], { expectedVersion: 'any' });
 
     const second = await history.read('webchat:alice');
     assert.deepEqual(second, await fullRead(agentStore, 'webchat:alice'));
-    assert.deepEqual(second.map((e) => e.type), [EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized]);
-    assert.deepEqual(second.map((e) => e.streamVersion), [1, 2, 3, 5, 6], 'ReplyDelivered (version 4) is not kept');
+    assert.deepEqual(second.map((e) => e.type), [
+      EVENT_TYPES.MessageReceived,
+      EVENT_TYPES.MessageAuthorized,
+      EVENT_TYPES.LlmCallCompleted,
+      EVENT_TYPES.ReplyProduced,
+      EVENT_TYPES.MessageReceived,
+      EVENT_TYPES.MessageAuthorized,
+    ]);
+    assert.deepEqual(second.map((e) => e.streamVersion), [1, 2, 3, 4, 6, 7], 'ReplyDelivered (version 5) is not kept');
+    assert.deepEqual(second[2]?.data, { messageId: 'm1', iteration: 1 }, 'a model call is kept as a marker only');
     // Reading again without anything new returns the same.
     assert.deepEqual(await history.read('webchat:alice'), second);
   });

@@ -21,6 +21,11 @@ export const SESSION_HISTORY_DEFAULTS: SessionHistoryLimits = { maxSessions: 2_0
 
 /** Only these types matter to a run; the rest of the session stream (deliveries, truncations, …) is skipped. */
 const KEPT = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed]);
+/**
+ * Model calls are kept only as a marker (which message, which iteration): enough to know a redelivered run has
+ * a recorded answer to replay, which is then read in full; their content and tool calls stay in the store.
+ */
+const MARKED = new Set<string>([EVENT_TYPES.LlmCallCompleted]);
 
 interface Cached {
   /** Stream version read up to (every event up to it was seen, kept or skipped). */
@@ -103,8 +108,13 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): void {
   for (const event of events) {
     // Versions are dense, except where `audit prune` removed old events: nothing to check beyond order.
     cached.version = event.streamVersion;
-    if (!KEPT.has(event.type)) continue;
-    cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data: event.data });
-    cached.chars += JSON.stringify(event.data).length;
+    let data: unknown;
+    if (KEPT.has(event.type)) data = event.data;
+    else if (MARKED.has(event.type)) {
+      const { messageId, iteration } = event.data as { messageId?: unknown; iteration?: unknown };
+      data = { messageId, iteration };
+    } else continue;
+    cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data });
+    cached.chars += JSON.stringify(data).length;
   }
 }

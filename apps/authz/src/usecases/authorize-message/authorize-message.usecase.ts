@@ -31,11 +31,15 @@ export class AuthorizeMessageUseCase {
     @Inject(AUTHZ_BUS) private readonly bus: Bus,
   ) {}
 
-  async execute(message: InboundMessage, received: Pick<DeliveryContext, 'traceparent'>): Promise<void> {
+  async execute(message: InboundMessage, received: Pick<DeliveryContext, 'traceparent' | 'deliveryCount'>): Promise<void> {
     const attributes = { 'clawgate.channel': message.channel, 'clawgate.account': message.account };
     await inSpan('authz.message', { traceparent: received.traceparent, kind: 'consumer', attributes }, async (scope) => {
       const context = { traceparent: scope.traceparent };
-      const outcome = (await this.recordedOutcome(message)) ?? (await this.decideAndRecord(message, context));
+      // A redelivery reads what an earlier attempt recorded; a first delivery decides and appends straight away
+      // (one round trip less), and should the message have been recorded after all (a duplicate published after
+      // JetStream's deduplication window), the append is refused and the recorded outcome stands.
+      const earlier = received.deliveryCount > 1 ? await this.recordedOutcome(message) : undefined;
+      const outcome = earlier ?? (await this.decideAndRecord(message, context));
       scope.span.setAttribute('clawgate.decision', outcome.type);
       if (outcome.type === EVENT_TYPES.MessageAuthorized) {
         await this.startRun(message, outcome, context);
