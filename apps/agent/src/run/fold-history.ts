@@ -1,5 +1,15 @@
 import { EVENT_TYPES, type MessageReceived, type ReplyProduced } from '#contracts';
 
+/**
+ * Not an event: what the agent's session cache puts in place of a finished stretch of conversation that lies
+ * wholly outside the budget — the turns and characters it held, which a fold counts as dropped.
+ */
+export const HISTORY_SUMMARY = 'clawgate.agent.HistorySummary';
+export interface HistorySummary {
+  turns: number;
+  chars: number;
+}
+
 /** A turn of the conversation as the model sees it. */
 export interface Turn {
   role: 'user' | 'assistant';
@@ -32,8 +42,13 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
   const asked: MessageReceived[] = [];
   const replies = new Map<string, string>();
   let current: MessageReceived | undefined;
+  const summarized: HistorySummary = { turns: 0, chars: 0 };
   for (const event of events) {
-    if (event.type === EVENT_TYPES.MessageReceived) {
+    if (event.type === HISTORY_SUMMARY) {
+      const summary = event.data as HistorySummary;
+      summarized.turns += summary.turns;
+      summarized.chars += summary.chars;
+    } else if (event.type === EVENT_TYPES.MessageReceived) {
       const received = event.data as MessageReceived;
       if (received.messageId === currentMessageId) current = received;
       else if (!current) asked.push(received);
@@ -60,6 +75,9 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
   return {
     turns: [...earlier.slice(keepFrom), { role: 'user', content: current.text }],
     current,
-    dropped: { messages: droppedTurns.length, chars: droppedTurns.reduce((sum, turn) => sum + turn.content.length, 0) },
+    dropped: {
+      messages: summarized.turns + droppedTurns.length,
+      chars: summarized.chars + droppedTurns.reduce((sum, turn) => sum + turn.content.length, 0),
+    },
   };
 }

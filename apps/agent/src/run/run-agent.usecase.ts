@@ -29,7 +29,7 @@ import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
 import { chooseModel, LlmCallError, LlmClient, type LlmCompletion } from '../llm/llm-client.js';
 import { foldHistory } from './fold-history.js';
-import { SessionHistory, type SessionEntry } from './session-history.js';
+import { SESSION_HISTORY_DEFAULTS, SessionHistory, type SessionEntry } from './session-history.js';
 import { toolDefinitions } from './tool-definitions.js';
 
 export interface AgentSettings {
@@ -79,7 +79,7 @@ export class RunAgentUseCase {
     @Inject(AGENT_LLM_CLIENTS) private readonly clients: LlmClients,
     @Inject(AGENT_SETTINGS) private readonly settings: AgentSettings,
   ) {
-    this.history = new SessionHistory(store);
+    this.history = new SessionHistory(store, { ...SESSION_HISTORY_DEFAULTS, budgetChars: settings.historyBudgetChars });
   }
 
   async execute(run: RunRequest, trace: Trace): Promise<void> {
@@ -88,12 +88,17 @@ export class RunAgentUseCase {
       // One read tells where this message stands: received, already answered (a redelivery), its model calls.
       const session = await this.history.read(run.sessionKey);
       const ofMessage = session.filter((entry) => (entry.data as { messageId?: unknown }).messageId === run.messageId);
-      const received = ofMessage.find((entry) => entry.type === EVENT_TYPES.MessageReceived);
-      if (!received) throw new Error(`run for message ${run.messageId}: its MessageReceived event is missing`);
-      const message = received.data as MessageReceived;
-      const finished = ofMessage.find((entry) => entry.type === EVENT_TYPES.ReplyProduced) ?? ofMessage.find((entry) => entry.type === EVENT_TYPES.RunFailed);
-
-      if (finished) return this.deliver(run, message, finished, context);
+      const finishedHere = ofMessage.some((entry) => entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed);
+      const receivedHere = ofMessage.find((entry) => entry.type === EVENT_TYPES.MessageReceived);
+      if (finishedHere || !receivedHere) {
+        // A redelivered run of a finished message (the session read keeps finished messages shrunk): its events
+        // in full from the store, and the same reply again.
+        const { received, finished } = await this.progress(run);
+        if (!received) throw new Error(`run for message ${run.messageId}: its MessageReceived event is missing`);
+        if (finished) return this.deliver(run, received.data as MessageReceived, finished, context);
+        throw new Error(`run for message ${run.messageId}: its session ${run.sessionKey} does not show the message as the store does`);
+      }
+      const message = receivedHere.data as MessageReceived;
 
       await this.waitForEarlierMessages(run, session);
       const recordedCalls = new Set(ofMessage.filter((entry) => entry.type === EVENT_TYPES.LlmCallCompleted).map((entry) => (entry.data as { iteration: unknown }).iteration));

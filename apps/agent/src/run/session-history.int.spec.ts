@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { EVENT_TYPES, StreamIds, type EventMetadata, type NewEvent } from '#contracts';
 import { EventStore } from '#event-store';
 import { createTestDatabase, type TestDatabase } from '#testing';
+import { foldHistory, HISTORY_SUMMARY } from './fold-history.js';
 import { SessionHistory } from './session-history.js';
 
 const metadata: EventMetadata = { correlationId: 'c', causationId: 'c', actor: { kind: 'service', id: 'test' }, service: 'test' };
@@ -12,11 +13,11 @@ function event(type: string, data: object): NewEvent {
   return { eventId: randomUUID(), type, schemaVersion: 1, data, metadata };
 }
 
-/** What a run needs from a full read of the stream, as the agent folded it before the cache. */
-async function fullRead(store: EventStore, sessionKey: string) {
-  const kept = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed]);
-  const marked = (e: { type: string; data: unknown }) => (e.type === EVENT_TYPES.LlmCallCompleted ? { messageId: (e.data as { messageId: string }).messageId, iteration: (e.data as { iteration: number }).iteration } : e.data);
-  return (await store.readStream(StreamIds.session(sessionKey))).filter((e) => kept.has(e.type) || e.type === EVENT_TYPES.LlmCallCompleted).map((e) => ({ type: e.type, streamVersion: e.streamVersion, data: marked(e) }));
+const limits = { budgetChars: 24_000, maxSessions: 100, maxChars: 1_000_000, idleMs: 60_000 };
+
+/** The fold a run makes from the whole stream, as the agent did before the cache. */
+async function foldOfWholeStream(store: EventStore, sessionKey: string, messageId: string, budget: number) {
+  return foldHistory(await store.readStream(StreamIds.session(sessionKey)), messageId, budget);
 }
 
 describe('SessionHistory: the session streams as the agent last read them', () => {
@@ -36,34 +37,59 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     await database.drop();
   });
 
-  it('sees what other services appended since the last read, in order, and skips what a run does not use', async () => {
-    const history = new SessionHistory(agentStore);
+  it('sees what other services appended since the last read, and folds to what the whole stream folds to', async () => {
+    const history = new SessionHistory(agentStore, limits);
     const stream = StreamIds.session('webchat:alice');
-    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm1', text: 'one' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm1' })], { expectedVersion: 'any' });
-    assert.deepEqual(await history.read('webchat:alice'), await fullRead(agentStore, 'webchat:alice'));
+    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm1', text: 'one', channel: 'webchat' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm1' })], { expectedVersion: 'any' });
+    const first = await history.read('webchat:alice');
+    assert.deepEqual(first.map((e) => e.type), [EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized]);
+    assert.equal((first[0]?.data as { channel?: string }).channel, 'webchat', 'an unfinished message is kept whole');
 
     await agentStore.append(stream, [event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm1', iteration: 1, content: 'uno', toolCalls: [] }), event(EVENT_TYPES.ReplyProduced, { messageId: 'm1', text: 'uno' })], { expectedVersion: 'any' });
     await otherService.append(stream, [event(EVENT_TYPES.ReplyDelivered, { messageId: 'm1' })], { expectedVersion: 'any' });
     await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm2', text: 'two' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm2' })], { expectedVersion: 'any' });
+    await agentStore.append(stream, [event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm2', iteration: 1, content: null, toolCalls: [{ name: 'Bash' }] })], { expectedVersion: 'any' });
 
     const second = await history.read('webchat:alice');
-    assert.deepEqual(second, await fullRead(agentStore, 'webchat:alice'));
-    assert.deepEqual(second.map((e) => e.type), [
-      EVENT_TYPES.MessageReceived,
-      EVENT_TYPES.MessageAuthorized,
-      EVENT_TYPES.LlmCallCompleted,
-      EVENT_TYPES.ReplyProduced,
-      EVENT_TYPES.MessageReceived,
-      EVENT_TYPES.MessageAuthorized,
-    ]);
-    assert.deepEqual(second.map((e) => e.streamVersion), [1, 2, 3, 4, 6, 7], 'ReplyDelivered (version 5) is not kept');
-    assert.deepEqual(second[2]?.data, { messageId: 'm1', iteration: 1 }, 'a model call is kept as a marker only');
-    // Reading again without anything new returns the same.
-    assert.deepEqual(await history.read('webchat:alice'), second);
+    assert.deepEqual(foldHistory(second, 'm2', 24_000), await foldOfWholeStream(agentStore, 'webchat:alice', 'm2', 24_000));
+    assert.deepEqual(
+      second.map((e) => [e.type, e.streamVersion]),
+      [
+        [EVENT_TYPES.MessageReceived, 1],
+        [EVENT_TYPES.ReplyProduced, 4],
+        [EVENT_TYPES.MessageReceived, 6],
+        [EVENT_TYPES.MessageAuthorized, 7],
+        [EVENT_TYPES.LlmCallCompleted, 8],
+      ],
+      'm1 finished: its text and reply only; m2 running: authorized, and its model call as a marker; no deliveries',
+    );
+    assert.deepEqual(second[4]?.data, { messageId: 'm2', iteration: 1 });
+    assert.deepEqual(await history.read('webchat:alice'), second, 'nothing new: the same');
+  });
+
+  it('a long session costs about its budget, and folds with the same dropped counts as the whole stream', async () => {
+    const budget = 600;
+    const history = new SessionHistory(agentStore, { ...limits, budgetChars: budget });
+    const key = 'webchat:long';
+    const stream = StreamIds.session(key);
+    for (let n = 1; n <= 80; n++) {
+      const id = `long-${n}`;
+      await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: id, text: `question ${n} `.repeat(3) }), event(EVENT_TYPES.MessageAuthorized, { messageId: id })], { expectedVersion: 'any' });
+      const cached = await history.read(key);
+      const expected = await foldOfWholeStream(agentStore, key, id, budget);
+      assert.deepEqual(foldHistory(cached, id, budget), expected, `message ${n}`);
+      // Every fifth message fails instead of being answered; the others get a reply.
+      const outcome = n % 5 === 0 ? event(EVENT_TYPES.RunFailed, { messageId: id, stage: 'model', error: 'down', userNotice: 'sorry' }) : event(EVENT_TYPES.ReplyProduced, { messageId: id, text: `answer ${n} `.repeat(4) });
+      await agentStore.append(stream, [outcome, event(EVENT_TYPES.ReplyDelivered, { messageId: id })], { expectedVersion: 'any' });
+    }
+    const last = await history.read(key);
+    assert.equal(last[0]?.type, HISTORY_SUMMARY, 'the finished conversation beyond the budget is summarized');
+    assert.ok(history.size.chars < 4 * budget, `a session beyond its budget holds ${history.size.chars} characters`);
+    assert.ok((await foldOfWholeStream(agentStore, key, 'long-80', budget)).dropped.messages > 100);
   });
 
   it('holds at most maxSessions sessions, least recently used dropped first; a dropped session is read in full again', async () => {
-    const history = new SessionHistory(agentStore, { maxSessions: 2, maxChars: 1_000_000, idleMs: 60_000 });
+    const history = new SessionHistory(agentStore, { ...limits, maxSessions: 2 });
     for (const user of ['a', 'b', 'c']) {
       await otherService.append(StreamIds.session(`lru:${user}`), [event(EVENT_TYPES.MessageReceived, { messageId: `${user}1`, text: user })], { expectedVersion: 'any' });
     }
@@ -73,12 +99,12 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     await history.read('lru:c');
     assert.equal(history.size.sessions, 2);
     await otherService.append(StreamIds.session('lru:b'), [event(EVENT_TYPES.MessageReceived, { messageId: 'b2', text: 'bb' })], { expectedVersion: 'any' });
-    assert.deepEqual(await history.read('lru:b'), await fullRead(agentStore, 'lru:b'));
+    assert.deepEqual(foldHistory(await history.read('lru:b'), 'b2', 24_000), await foldOfWholeStream(agentStore, 'lru:b', 'b2', 24_000));
     assert.equal(history.size.sessions, 2);
   });
 
   it('keeps no more than maxChars of event data, and does not cache a session larger than that on its own', async () => {
-    const history = new SessionHistory(agentStore, { maxSessions: 100, maxChars: 400, idleMs: 60_000 });
+    const history = new SessionHistory(agentStore, { ...limits, maxChars: 400 });
     await otherService.append(StreamIds.session('chars:small'), [event(EVENT_TYPES.MessageReceived, { messageId: 's1', text: 'x'.repeat(100) })], { expectedVersion: 'any' });
     await otherService.append(StreamIds.session('chars:big'), [event(EVENT_TYPES.MessageReceived, { messageId: 'b1', text: 'y'.repeat(1_000) })], { expectedVersion: 'any' });
     await history.read('chars:small');
@@ -86,20 +112,23 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     const big = await history.read('chars:big');
     assert.equal((big[0]?.data as { text: string }).text.length, 1_000, 'the run still gets the whole session');
     assert.ok(history.size.chars <= 400);
-    assert.deepEqual(await history.read('chars:big'), await fullRead(agentStore, 'chars:big'));
+    assert.deepEqual(foldHistory(await history.read('chars:big'), 'b1', 24_000), await foldOfWholeStream(agentStore, 'chars:big', 'b1', 24_000));
   });
 
-  it('reads a session idle for longer than idleMs from the store again', async () => {
+  it('forgets sessions idle for longer than idleMs, and reads them from the store again', async () => {
     let now = 0;
-    const history = new SessionHistory(agentStore, { maxSessions: 100, maxChars: 1_000_000, idleMs: 1_000 }, () => now);
+    const history = new SessionHistory(agentStore, { ...limits, idleMs: 1_000 }, () => now);
     await otherService.append(StreamIds.session('idle:a'), [event(EVENT_TYPES.MessageReceived, { messageId: 'i1', text: 'first' })], { expectedVersion: 'any' });
+    await otherService.append(StreamIds.session('idle:b'), [event(EVENT_TYPES.MessageReceived, { messageId: 'j1', text: 'first' })], { expectedVersion: 'any' });
     await history.read('idle:a');
-    const before = history.size.chars;
-    now = 5_000;
-    await otherService.append(StreamIds.session('idle:a'), [event(EVENT_TYPES.ReplyProduced, { messageId: 'i1', text: 'answer' })], { expectedVersion: 'any' });
-    const read = await history.read('idle:a');
-    assert.deepEqual(read, await fullRead(agentStore, 'idle:a'));
-    assert.ok(history.size.chars > before);
-    assert.equal(history.size.sessions, 1, 'the stale copy was replaced, not kept beside the new one');
+    now = 500;
+    await history.read('idle:b');
+    assert.equal(history.size.sessions, 2);
+    now = 1_400;
+    await history.read('idle:b');
+    assert.equal(history.size.sessions, 1, 'idle:a, unused for 1.4 s, was dropped');
+    await otherService.append(StreamIds.session('idle:a'), [event(EVENT_TYPES.MessageReceived, { messageId: 'i2', text: 'second' })], { expectedVersion: 'any' });
+    assert.deepEqual(foldHistory(await history.read('idle:a'), 'i2', 24_000), await foldOfWholeStream(agentStore, 'idle:a', 'i2', 24_000));
+    assert.equal(history.size.sessions, 2);
   });
 });

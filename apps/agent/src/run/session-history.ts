@@ -1,5 +1,6 @@
 import { EVENT_TYPES, StreamIds, type RecordedEvent } from '#contracts';
 import { type EventStore } from '#event-store';
+import { HISTORY_SUMMARY, type HistorySummary } from './fold-history.js';
 
 /** The part of a session event the agent needs: the history fold and the earlier-message check. */
 export interface SessionEntry {
@@ -9,6 +10,8 @@ export interface SessionEntry {
 }
 
 export interface SessionHistoryLimits {
+  /** The history budget of the fold (characters): conversation beyond it from the end is only counted. */
+  budgetChars: number;
   /** Sessions kept in memory (least recently used dropped first). */
   maxSessions: number;
   /** Characters of cached event data across all sessions (least recently used dropped first). */
@@ -17,7 +20,7 @@ export interface SessionHistoryLimits {
   idleMs: number;
 }
 
-export const SESSION_HISTORY_DEFAULTS: SessionHistoryLimits = { maxSessions: 2_000, maxChars: 8_000_000, idleMs: 15 * 60_000 };
+export const SESSION_HISTORY_DEFAULTS: Omit<SessionHistoryLimits, 'budgetChars'> = { maxSessions: 2_000, maxChars: 8_000_000, idleMs: 15 * 60_000 };
 
 /** Only these types matter to a run; the rest of the session stream (deliveries, truncations, …) is skipped. */
 const KEPT = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed]);
@@ -44,6 +47,12 @@ interface Cached {
  * instance). Bounded by sessions, characters and idle time; a session not cached is read in full, as before.
  * Events removed by `audit prune` stay in a cached session until it is evicted (at most `idleMs` idle, or
  * the process restarting).
+ *
+ * What a session holds shrinks as its messages finish: a finished message keeps only its text and its reply's
+ * (what the fold replays), and a finished stretch of conversation that lies wholly beyond the budget is
+ * replaced by a summary of what it held, which the fold counts as dropped — so `ContextTruncated` reports the
+ * same figures as a fold of the whole stream, and a session costs at most about its budget whatever its length.
+ * A run that finds its message already finished reads that message's events from the store.
  */
 export class SessionHistory {
   private readonly sessions = new Map<string, Cached>();
@@ -51,7 +60,7 @@ export class SessionHistory {
 
   constructor(
     private readonly store: EventStore,
-    private readonly limits: SessionHistoryLimits = SESSION_HISTORY_DEFAULTS,
+    private readonly limits: SessionHistoryLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -71,10 +80,11 @@ export class SessionHistory {
       const next: Cached = cached ?? { version: 0, entries: [], chars: 0, usedAt: now };
       if (cached) this.forget(sessionKey, cached);
       appendEntries(next, fresh);
+      if (fresh.length > 0) compact(next, this.limits.budgetChars);
       next.usedAt = now;
       this.sessions.set(sessionKey, next);
       this.totalChars += next.chars;
-      this.evict(sessionKey);
+      this.evict(sessionKey, now);
       return next.entries.slice();
     }
   }
@@ -89,8 +99,12 @@ export class SessionHistory {
     this.totalChars -= cached.chars;
   }
 
-  /** Drops least recently used sessions over the limits, never the one just read. */
-  private evict(keep: string): void {
+  /** Drops sessions idle too long and least recently used sessions over the limits, never the one just read. */
+  private evict(keep: string, now: number): void {
+    for (const [key, cached] of this.sessions) {
+      if (key === keep || now - cached.usedAt <= this.limits.idleMs) break;
+      this.forget(key, cached);
+    }
     for (const [key, cached] of this.sessions) {
       if (this.sessions.size <= this.limits.maxSessions && this.totalChars <= this.limits.maxChars) return;
       if (key === keep) continue;
@@ -110,11 +124,78 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): void {
     cached.version = event.streamVersion;
     let data: unknown;
     if (KEPT.has(event.type)) data = event.data;
-    else if (MARKED.has(event.type)) {
-      const { messageId, iteration } = event.data as { messageId?: unknown; iteration?: unknown };
-      data = { messageId, iteration };
-    } else continue;
+    else if (MARKED.has(event.type)) data = pick(event.data, 'messageId', 'iteration');
+    else continue;
     cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data });
-    cached.chars += JSON.stringify(data).length;
   }
+}
+
+/** Shrinks finished messages to what the fold needs and summarizes a finished prefix beyond the budget. */
+function compact(cached: Cached, budgetChars: number): void {
+  const entries = cached.entries;
+  const finished = new Set<unknown>();
+  for (const entry of entries) {
+    if (entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed) finished.add(messageIdOf(entry));
+  }
+  const kept: SessionEntry[] = [];
+  for (const entry of entries) {
+    const done = finished.has(messageIdOf(entry));
+    if (entry.type === EVENT_TYPES.MessageReceived) kept.push(done ? { ...entry, data: pick(entry.data, 'messageId', 'text') } : entry);
+    else if (entry.type === EVENT_TYPES.ReplyProduced) kept.push({ ...entry, data: pick(entry.data, 'messageId', 'text') });
+    else if (entry.type === EVENT_TYPES.RunFailed) kept.push({ ...entry, data: pick(entry.data, 'messageId') });
+    // The earlier-message check and the replay of recorded model calls concern unfinished messages only.
+    else if (!done || entry.type === HISTORY_SUMMARY) kept.push(entry);
+  }
+
+  // The latest cut before which every message is finished, with its outcome, and after which the finished
+  // conversation is longer than the budget: a fold of any later message drops everything before the cut.
+  const suffixChars: number[] = new Array<number>(kept.length + 1).fill(0);
+  for (let index = kept.length - 1; index >= 0; index--) suffixChars[index] = suffixChars[index + 1]! + finishedTurnChars(kept[index]!, finished);
+  let cut = 0;
+  const pending = new Set<unknown>();
+  for (const [index, entry] of kept.entries()) {
+    if (entry.type === EVENT_TYPES.MessageReceived) pending.add(messageIdOf(entry));
+    else if (entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed) pending.delete(messageIdOf(entry));
+    if (pending.size === 0 && suffixChars[index + 1]! > budgetChars) cut = index + 1;
+  }
+  if (cut > 1 || (cut === 1 && kept[0]!.type !== HISTORY_SUMMARY)) {
+    const summary: HistorySummary = { turns: 0, chars: 0 };
+    const askedHere = new Set<unknown>();
+    for (const entry of kept.slice(0, cut)) {
+      if (entry.type === HISTORY_SUMMARY) {
+        summary.turns += (entry.data as HistorySummary).turns;
+        summary.chars += (entry.data as HistorySummary).chars;
+      } else if (entry.type === EVENT_TYPES.MessageReceived) {
+        askedHere.add(messageIdOf(entry));
+        summary.turns += 1;
+        summary.chars += textOf(entry).length;
+      } else if (entry.type === EVENT_TYPES.ReplyProduced && askedHere.has(messageIdOf(entry))) {
+        summary.turns += 1;
+        summary.chars += textOf(entry).length;
+      }
+    }
+    kept.splice(0, cut, { type: HISTORY_SUMMARY, streamVersion: kept[cut - 1]!.streamVersion, data: summary });
+  }
+  cached.entries = kept;
+  cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
+}
+
+/** Characters a turn of a finished message adds to the conversation (0 for anything else). */
+function finishedTurnChars(entry: SessionEntry, finished: ReadonlySet<unknown>): number {
+  if (entry.type !== EVENT_TYPES.MessageReceived && entry.type !== EVENT_TYPES.ReplyProduced) return 0;
+  return finished.has(messageIdOf(entry)) ? textOf(entry).length : 0;
+}
+
+function messageIdOf(entry: SessionEntry): unknown {
+  return (entry.data as { messageId?: unknown } | null)?.messageId;
+}
+
+function textOf(entry: SessionEntry): string {
+  const text = (entry.data as { text?: unknown }).text;
+  return typeof text === 'string' ? text : '';
+}
+
+function pick(data: unknown, ...keys: string[]): Record<string, unknown> {
+  const source = (data ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((key) => key in source).map((key) => [key, source[key]]));
 }
