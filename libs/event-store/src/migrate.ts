@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../../../migrations/index.js';
 import { databaseName, parseDatabaseUrl, withDatabase } from './database-url.js';
 
@@ -26,6 +25,9 @@ export async function runMigrations(databaseUrl: string): Promise<MigrationRepor
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Loaded here, not with the module: TypeORM and its drivers are ~10 MB of code that only migrations need,
+    // and every service imports the event store.
+    const { DataSource } = await import('typeorm');
     const dataSource = new DataSource({
       type: 'postgres',
       url: databaseUrl,
