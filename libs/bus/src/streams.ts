@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DiscardPolicy,
   JetStreamApiError,
@@ -18,6 +19,12 @@ export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 const STREAM_NAME_IN_USE = 10058;
 const STREAM_NOT_FOUND = 10059;
+/**
+ * "error creating store for stream": seen on nats-server 2.9 when the account's last stream is deleted while
+ * another is being created (the server removes the account's store directory under the creation). Transient.
+ */
+const STREAM_STORE_CREATE_FAILED = 10077;
+const STORE_CREATE_ATTEMPTS = 5;
 
 export function streamConfig(definition: StreamDefinition): Partial<StreamConfig> & { name: string } {
   return {
@@ -43,11 +50,16 @@ export async function ensureStreams(manager: JetStreamManager, subjects: Subject
 
 async function ensureStream(manager: JetStreamManager, definition: StreamDefinition): Promise<void> {
   const config = streamConfig(definition);
-  try {
-    await manager.streams.add(config);
-    return;
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await manager.streams.add(config);
+      return;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === STREAM_STORE_CREATE_FAILED && attempt < STORE_CREATE_ATTEMPTS) {
+        await sleep(50 * attempt);
+        continue;
+      }
+      if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE) break;
       throw new BusStreamSetupError(definition.name, `cannot create stream ${definition.name}: ${errorMessage(error)}`, {
         cause: error,
       });
