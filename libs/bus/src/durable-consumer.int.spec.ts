@@ -253,7 +253,7 @@ describe('durable consumers', () => {
     assert.equal((await inspector.consumer(runStream, 'keyed')).config.max_ack_pending, 8);
   });
 
-  it('with orderKey, gives up a message after maxDeliver attempts and lets its key go on', bounded, async () => {
+  it('with orderKey, gives up a message after maxDeliver attempts, retries a failed report, and only then lets its key go on', bounded, async () => {
     const subject = bus.subjects.run('keyed-exhausted');
     const keyedSchema = z.object({ key: z.string(), n: z.number() });
     const handled: string[] = [];
@@ -269,6 +269,9 @@ describe('durable consumers', () => {
       orderKey: (payload) => payload.key,
       onInvalid: () => undefined,
       onRetriesExhausted: (message) => {
+        handled.push(`report ${message.payload.n}`);
+        // The first report fails (the store is still down, say): it is retried before message 1 starts.
+        if (handled.filter((entry) => entry.startsWith('report')).length === 1) throw new Error('store down');
         exhausted.push(message);
       },
       handler: async (payload, context) => {
@@ -277,10 +280,10 @@ describe('durable consumers', () => {
       },
     });
     for (let n = 0; n < 3; n++) await bus.publish(subject, { key: 'k', n }, { msgId: `keyed-exhausted-${n}` });
-    await waitFor('all handled', () => handled.length === 5);
+    await waitFor('all handled', () => handled.length === 7);
     await waitUntilSettled(inspector, runStream, 'keyed-exhausted');
     await consumption.stop();
-    assert.deepEqual(handled, ['0#1', '0#2', '0#3', '1#1', '2#1']);
+    assert.deepEqual(handled, ['0#1', '0#2', '0#3', 'report 0', 'report 0', '1#1', '2#1']);
     assert.equal(exhausted.length, 1);
     assert.equal(exhausted[0]?.context.deliveryCount, 3);
     assert.equal((exhausted[0]?.lastError as Error).message, 'always failing');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
@@ -206,7 +207,12 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slots: Slots;
   private readonly keys = new KeyedSerialQueue();
-  private readonly stopping = new AbortController();
+  private readonly stopping = (() => {
+    const controller = new AbortController();
+    // Every key waiting out a retry listens to it: no limit, so many waits are not reported as a leak.
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
 
   constructor(
     readonly stream: string,
@@ -268,13 +274,13 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       await this.settle(message, context, () => this.options.onInvalid(parsed.invalid));
       return;
     }
-    if (context.deliveryCount > this.settings.maxDeliver) {
+    const orderKey = this.options.orderKey;
+    if (context.deliveryCount > this.settings.maxDeliver && !orderKey) {
       await this.giveUp(message, parsed.payload, context, undefined);
       return;
     }
     const keepAlive = setInterval(() => signal(() => message.working()), this.settings.ackWaitMs / 2);
     try {
-      const orderKey = this.options.orderKey;
       if (orderKey) await this.keys.run(orderKey(parsed.payload), () => this.handleInOrder(message, parsed.payload, context));
       else await this.handle(message, parsed.payload, context);
     } finally {
@@ -303,7 +309,9 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
    * back to JetStream, and the key's later messages with it, so they come back in order.
    */
   private async handleInOrder(message: JsMsg, payload: z.output<S>, first: DeliveryContext): Promise<void> {
-    for (let attempt = first.deliveryCount; ; attempt++) {
+    let exhausted: ExhaustedMessage<z.output<S>> | undefined =
+      first.deliveryCount > this.settings.maxDeliver ? { payload, context: first, lastError: undefined } : undefined;
+    for (let attempt = first.deliveryCount; !exhausted; attempt++) {
       if (this.stopRequested) {
         signal(() => message.nak());
         return;
@@ -312,16 +320,34 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       try {
         await this.options.handler(payload, context);
       } catch (error) {
-        if (attempt >= this.settings.maxDeliver) {
-          await this.giveUp(message, payload, context, error);
-          return;
-        }
-        await sleep(this.retryDelay(attempt), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        if (attempt >= this.settings.maxDeliver) exhausted = { payload, context, lastError: error };
+        else await this.pause(this.retryDelay(attempt));
         continue;
       }
       await acknowledge(message);
       return;
     }
+    // Given up (here, or by earlier deliveries that ended without a verdict): the report too is retried here,
+    // so the key's next message never starts before this one is recorded one way or the other.
+    for (;;) {
+      if (this.stopRequested) {
+        signal(() => message.nak());
+        return;
+      }
+      try {
+        await this.options.onRetriesExhausted(exhausted);
+      } catch {
+        await this.pause(this.retryDelay(this.settings.maxDeliver));
+        continue;
+      }
+      signal(() => message.term());
+      return;
+    }
+  }
+
+  /** Waits between in-process attempts; a stop ends the wait at once. */
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 
   private parse(message: JsMsg, context: DeliveryContext): Parsed<z.output<S>> {

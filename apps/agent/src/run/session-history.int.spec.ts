@@ -88,6 +88,25 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     assert.ok((await foldOfWholeStream(agentStore, key, 'long-80', budget)).dropped.messages > 100);
   });
 
+  it('folds a message as the whole stream does when a later message failed while it still ran', async () => {
+    const budget = 2_400;
+    const history = new SessionHistory(agentStore, { ...limits, budgetChars: budget });
+    const key = 'webchat:overtaken';
+    const stream = StreamIds.session(key);
+    for (let n = 1; n <= 30; n++) {
+      const id = `o-${n}`;
+      await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: id, text: 'q'.repeat(100) }), event(EVENT_TYPES.MessageAuthorized, { messageId: id })], { expectedVersion: 'any' });
+      await agentStore.append(stream, [event(EVENT_TYPES.ReplyProduced, { messageId: id, text: 'a'.repeat(100) })], { expectedVersion: 'any' });
+    }
+    // A is still being answered when B, sent after it, gives up waiting for A and fails.
+    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'o-A', text: 'short' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'o-A' })], { expectedVersion: 'any' });
+    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'o-B', text: 'b'.repeat(500) }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'o-B' })], { expectedVersion: 'any' });
+    await agentStore.append(stream, [event(EVENT_TYPES.RunFailed, { messageId: 'o-B', stage: 'internal', error: 'waited', userNotice: 'sorry' })], { expectedVersion: 'any' });
+    const folded = foldHistory(await history.read(key), 'o-A', budget);
+    assert.deepEqual(folded, await foldOfWholeStream(agentStore, key, 'o-A', budget));
+    assert.ok(folded.dropped.messages > 0, 'the budget did cut the conversation');
+  });
+
   it('holds at most maxSessions sessions, least recently used dropped first; a dropped session is read in full again', async () => {
     const history = new SessionHistory(agentStore, { ...limits, maxSessions: 2 });
     for (const user of ['a', 'b', 'c']) {

@@ -77,7 +77,8 @@ export class SessionHistory {
       // Another read of this session finished meanwhile (runs of one session are serialized, so rarely): start
       // again from what it left.
       if (this.sessions.get(sessionKey) !== cached) continue;
-      const next: Cached = cached ?? { version: 0, entries: [], chars: 0, usedAt: now };
+      // A new object, not the cached one changed in place: a read that overlapped this one sees the difference.
+      const next: Cached = cached ? { ...cached, entries: [...cached.entries] } : { version: 0, entries: [], chars: 0, usedAt: now };
       if (cached) this.forget(sessionKey, cached);
       appendEntries(next, fresh);
       if (fresh.length > 0) compact(next, this.limits.budgetChars);
@@ -149,8 +150,16 @@ function compact(cached: Cached, budgetChars: number): void {
 
   // The latest cut before which every message is finished, with its outcome, and after which the finished
   // conversation is longer than the budget: a fold of any later message drops everything before the cut.
+  // Only messages received before the first unfinished one count: a later message (one that failed while an
+  // earlier one still ran) is never in the conversation of that earlier one.
+  const countable = new Set<unknown>();
+  for (const entry of kept) {
+    if (entry.type !== EVENT_TYPES.MessageReceived) continue;
+    if (!finished.has(messageIdOf(entry))) break;
+    countable.add(messageIdOf(entry));
+  }
   const suffixChars: number[] = new Array<number>(kept.length + 1).fill(0);
-  for (let index = kept.length - 1; index >= 0; index--) suffixChars[index] = suffixChars[index + 1]! + finishedTurnChars(kept[index]!, finished);
+  for (let index = kept.length - 1; index >= 0; index--) suffixChars[index] = suffixChars[index + 1]! + finishedTurnChars(kept[index]!, countable);
   let cut = 0;
   const pending = new Set<unknown>();
   for (const [index, entry] of kept.entries()) {
@@ -180,10 +189,10 @@ function compact(cached: Cached, budgetChars: number): void {
   cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
 }
 
-/** Characters a turn of a finished message adds to the conversation (0 for anything else). */
-function finishedTurnChars(entry: SessionEntry, finished: ReadonlySet<unknown>): number {
+/** Characters a turn of a countable (finished, early enough) message adds to the conversation; else 0. */
+function finishedTurnChars(entry: SessionEntry, countable: ReadonlySet<unknown>): number {
   if (entry.type !== EVENT_TYPES.MessageReceived && entry.type !== EVENT_TYPES.ReplyProduced) return 0;
-  return finished.has(messageIdOf(entry)) ? textOf(entry).length : 0;
+  return countable.has(messageIdOf(entry)) ? textOf(entry).length : 0;
 }
 
 function messageIdOf(entry: SessionEntry): unknown {
