@@ -80,8 +80,8 @@ export class SessionHistory {
       // A new object, not the cached one changed in place: a read that overlapped this one sees the difference.
       const next: Cached = cached ? { ...cached, entries: [...cached.entries] } : { version: 0, entries: [], chars: 0, usedAt: now };
       if (cached) this.forget(sessionKey, cached);
-      appendEntries(next, fresh);
-      if (fresh.length > 0) compact(next, this.limits.budgetChars);
+      // Entries shrink only when a message finishes: compact then, not on every read.
+      if (appendEntries(next, fresh)) compact(next, this.limits.budgetChars);
       next.usedAt = now;
       this.sessions.set(sessionKey, next);
       this.totalChars += next.chars;
@@ -119,7 +119,9 @@ export class SessionHistory {
   }
 }
 
-function appendEntries(cached: Cached, events: readonly RecordedEvent[]): void {
+/** Adds what a run needs of `events`; true if one of them finishes a message. */
+function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolean {
+  let finishes = false;
   for (const event of events) {
     // Versions are dense, except where `audit prune` removed old events: nothing to check beyond order.
     cached.version = event.streamVersion;
@@ -128,7 +130,10 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): void {
     else if (MARKED.has(event.type)) data = pick(event.data, 'messageId', 'iteration');
     else continue;
     cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data });
+    cached.chars += JSON.stringify(data).length;
+    if (event.type === EVENT_TYPES.ReplyProduced || event.type === EVENT_TYPES.RunFailed) finishes = true;
   }
+  return finishes;
 }
 
 /** Shrinks finished messages to what the fold needs and summarizes a finished prefix beyond the budget. */
