@@ -91,7 +91,8 @@ const RETURN_POSITIONS = `
 /**
  * One statement that moves the stream's head from `after` to `head` and inserts the events — or, when the
  * head is no longer at `after`, changes nothing and returns one row: the head as the statement saw it
- * (`head_version`, `head_hash`; it may be behind a writer that committed meanwhile — the retry checks again). Run alone it is its own transaction.
+ * (`head_version`, `head_hash`; it may be behind a writer that committed meanwhile — the retry checks again).
+ * Run alone it is its own transaction.
  * $1 stream, $2 rows, $3 recorded at, $4 new version, $5 new hash, $6 old version, $7 old hash.
  */
 export const APPEND_TO_EXISTING_STREAM = {

@@ -124,8 +124,9 @@ export class EventStore {
     try {
       outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
       if (outcome === 'moved-head-known' || (outcome === 'moved' && (await this.learnHead(streamId)))) {
-        // Another writer (often another service) appended since: once more at the head as it stands now, two
-        // round trips instead of the locked transaction's four; the statement still checks version and hash.
+        // Another writer (often another service) appended since: once more at the head as it stands now (returned
+        // by the refused statement, or read), instead of the locked transaction's four round trips; the statement
+        // still checks version and hash.
         outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
       }
       if (outcome === 'moved' || outcome === 'moved-head-known') {

@@ -29,7 +29,7 @@ import { inSpan } from '#telemetry';
 import { AGENT_BUS, AGENT_CONFIG, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from '../agent.tokens.js';
 import { chooseModel, LlmCallError, LlmClient, type LlmCompletion } from '../llm/llm-client.js';
 import { foldHistory } from './fold-history.js';
-import { SESSION_HISTORY_DEFAULTS, SessionHistory, type SessionEntry } from './session-history.js';
+import { isOutcome, SESSION_HISTORY_DEFAULTS, SessionHistory, type SessionEntry } from './session-history.js';
 import { toolDefinitions } from './tool-definitions.js';
 
 export interface AgentSettings {
@@ -53,10 +53,10 @@ export class EarlierMessagePendingError extends Error {
 }
 
 const SCHEMA_VERSION = 1;
+const MAX_TOOL_RESULT_CHARS = 30_000;
 
 /** How a run ended, as the user is told: its ReplyProduced or RunFailed event (recorded, or as cached). */
 type Outcome = { type: string; data: unknown };
-const MAX_TOOL_RESULT_CHARS = 30_000;
 
 type Trace = { traceparent?: string | undefined };
 
@@ -88,7 +88,7 @@ export class RunAgentUseCase {
       // One read tells where this message stands: received, already answered (a redelivery), its model calls.
       const session = await this.history.read(run.sessionKey);
       const ofMessage = session.filter((entry) => (entry.data as { messageId?: unknown }).messageId === run.messageId);
-      const finishedHere = ofMessage.some((entry) => entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed);
+      const finishedHere = ofMessage.some((entry) => isOutcome(entry.type));
       const receivedHere = ofMessage.find((entry) => entry.type === EVENT_TYPES.MessageReceived);
       if (finishedHere || !receivedHere) {
         // A redelivered run of a finished message (the session read keeps finished messages shrunk): its events
@@ -301,7 +301,7 @@ export class RunAgentUseCase {
   /** An earlier message of this session still being answered: the bus redelivers this run later. */
   private async waitForEarlierMessages(run: RunRequest, session: SessionEntry[]): Promise<void> {
     const finished = new Set(
-      session.filter((e) => e.type === EVENT_TYPES.ReplyProduced || e.type === EVENT_TYPES.RunFailed).map((e) => (e.data as { messageId: string }).messageId),
+      session.filter((e) => isOutcome(e.type)).map((e) => (e.data as { messageId: string }).messageId),
     );
     const pending = session.find(
       (e) => e.type === EVENT_TYPES.MessageAuthorized && e.streamVersion < run.sessionVersion && !finished.has((e.data as { messageId: string }).messageId),

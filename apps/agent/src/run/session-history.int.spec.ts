@@ -13,6 +13,15 @@ function event(type: string, data: object): NewEvent {
   return { eventId: randomUUID(), type, schemaVersion: 1, data, metadata };
 }
 
+/** A message as authz records it: received, then authorized. */
+function asked(messageId: string, text: string): NewEvent[] {
+  return [event(EVENT_TYPES.MessageReceived, { messageId, text }), event(EVENT_TYPES.MessageAuthorized, { messageId })];
+}
+
+function put(store: EventStore, streamId: string, ...events: NewEvent[]) {
+  return store.append(streamId, events, { expectedVersion: 'any' });
+}
+
 const limits = { budgetChars: 24_000, maxSessions: 100, maxChars: 1_000_000, idleMs: 60_000 };
 
 /** The fold a run makes from the whole stream, as the agent did before the cache. */
@@ -40,15 +49,15 @@ describe('SessionHistory: the session streams as the agent last read them', () =
   it('sees what other services appended since the last read, and folds to what the whole stream folds to', async () => {
     const history = new SessionHistory(agentStore, limits);
     const stream = StreamIds.session('webchat:alice');
-    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm1', text: 'one', channel: 'webchat' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm1' })], { expectedVersion: 'any' });
+    await put(otherService, stream, event(EVENT_TYPES.MessageReceived, { messageId: 'm1', text: 'one', channel: 'webchat' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm1' }));
     const first = await history.read('webchat:alice');
     assert.deepEqual(first.map((e) => e.type), [EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized]);
     assert.equal((first[0]?.data as { channel?: string }).channel, 'webchat', 'an unfinished message is kept whole');
 
-    await agentStore.append(stream, [event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm1', iteration: 1, content: 'uno', toolCalls: [] }), event(EVENT_TYPES.ReplyProduced, { messageId: 'm1', text: 'uno' })], { expectedVersion: 'any' });
-    await otherService.append(stream, [event(EVENT_TYPES.ReplyDelivered, { messageId: 'm1' })], { expectedVersion: 'any' });
-    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'm2', text: 'two' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'm2' })], { expectedVersion: 'any' });
-    await agentStore.append(stream, [event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm2', iteration: 1, content: null, toolCalls: [{ name: 'Bash' }] })], { expectedVersion: 'any' });
+    await put(agentStore, stream, event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm1', iteration: 1, content: 'uno', toolCalls: [] }), event(EVENT_TYPES.ReplyProduced, { messageId: 'm1', text: 'uno' }));
+    await put(otherService, stream, event(EVENT_TYPES.ReplyDelivered, { messageId: 'm1' }));
+    await put(otherService, stream, ...asked('m2', 'two'));
+    await put(agentStore, stream, event(EVENT_TYPES.LlmCallCompleted, { messageId: 'm2', iteration: 1, content: null, toolCalls: [{ name: 'Bash' }] }));
 
     const second = await history.read('webchat:alice');
     assert.deepEqual(foldHistory(second, 'm2', 24_000), await foldOfWholeStream(agentStore, 'webchat:alice', 'm2', 24_000));
@@ -74,13 +83,13 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     const stream = StreamIds.session(key);
     for (let n = 1; n <= 80; n++) {
       const id = `long-${n}`;
-      await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: id, text: `question ${n} `.repeat(3) }), event(EVENT_TYPES.MessageAuthorized, { messageId: id })], { expectedVersion: 'any' });
+      await put(otherService, stream, ...asked(id, `question ${n} `.repeat(3)));
       const cached = await history.read(key);
       const expected = await foldOfWholeStream(agentStore, key, id, budget);
       assert.deepEqual(foldHistory(cached, id, budget), expected, `message ${n}`);
       // Every fifth message fails instead of being answered; the others get a reply.
       const outcome = n % 5 === 0 ? event(EVENT_TYPES.RunFailed, { messageId: id, stage: 'model', error: 'down', userNotice: 'sorry' }) : event(EVENT_TYPES.ReplyProduced, { messageId: id, text: `answer ${n} `.repeat(4) });
-      await agentStore.append(stream, [outcome, event(EVENT_TYPES.ReplyDelivered, { messageId: id })], { expectedVersion: 'any' });
+      await put(agentStore, stream, outcome, event(EVENT_TYPES.ReplyDelivered, { messageId: id }));
     }
     const last = await history.read(key);
     assert.equal(last[0]?.type, HISTORY_SUMMARY, 'the finished conversation beyond the budget is summarized');
@@ -95,13 +104,13 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     const stream = StreamIds.session(key);
     for (let n = 1; n <= 30; n++) {
       const id = `o-${n}`;
-      await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: id, text: 'q'.repeat(100) }), event(EVENT_TYPES.MessageAuthorized, { messageId: id })], { expectedVersion: 'any' });
-      await agentStore.append(stream, [event(EVENT_TYPES.ReplyProduced, { messageId: id, text: 'a'.repeat(100) })], { expectedVersion: 'any' });
+      await put(otherService, stream, ...asked(id, 'q'.repeat(100)));
+      await put(agentStore, stream, event(EVENT_TYPES.ReplyProduced, { messageId: id, text: 'a'.repeat(100) }));
     }
     // A is still being answered when B, sent after it, gives up waiting for A and fails.
-    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'o-A', text: 'short' }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'o-A' })], { expectedVersion: 'any' });
-    await otherService.append(stream, [event(EVENT_TYPES.MessageReceived, { messageId: 'o-B', text: 'b'.repeat(500) }), event(EVENT_TYPES.MessageAuthorized, { messageId: 'o-B' })], { expectedVersion: 'any' });
-    await agentStore.append(stream, [event(EVENT_TYPES.RunFailed, { messageId: 'o-B', stage: 'internal', error: 'waited', userNotice: 'sorry' })], { expectedVersion: 'any' });
+    await put(otherService, stream, ...asked('o-A', 'short'));
+    await put(otherService, stream, ...asked('o-B', 'b'.repeat(500)));
+    await put(agentStore, stream, event(EVENT_TYPES.RunFailed, { messageId: 'o-B', stage: 'internal', error: 'waited', userNotice: 'sorry' }));
     const folded = foldHistory(await history.read(key), 'o-A', budget);
     assert.deepEqual(folded, await foldOfWholeStream(agentStore, key, 'o-A', budget));
     assert.ok(folded.dropped.messages > 0, 'the budget did cut the conversation');
@@ -110,22 +119,22 @@ describe('SessionHistory: the session streams as the agent last read them', () =
   it('holds at most maxSessions sessions, least recently used dropped first; a dropped session is read in full again', async () => {
     const history = new SessionHistory(agentStore, { ...limits, maxSessions: 2 });
     for (const user of ['a', 'b', 'c']) {
-      await otherService.append(StreamIds.session(`lru:${user}`), [event(EVENT_TYPES.MessageReceived, { messageId: `${user}1`, text: user })], { expectedVersion: 'any' });
+      await put(otherService, StreamIds.session(`lru:${user}`), event(EVENT_TYPES.MessageReceived, { messageId: `${user}1`, text: user }));
     }
     await history.read('lru:a');
     await history.read('lru:b');
     await history.read('lru:a');
     await history.read('lru:c');
     assert.equal(history.size.sessions, 2);
-    await otherService.append(StreamIds.session('lru:b'), [event(EVENT_TYPES.MessageReceived, { messageId: 'b2', text: 'bb' })], { expectedVersion: 'any' });
+    await put(otherService, StreamIds.session('lru:b'), event(EVENT_TYPES.MessageReceived, { messageId: 'b2', text: 'bb' }));
     assert.deepEqual(foldHistory(await history.read('lru:b'), 'b2', 24_000), await foldOfWholeStream(agentStore, 'lru:b', 'b2', 24_000));
     assert.equal(history.size.sessions, 2);
   });
 
   it('keeps no more than maxChars of event data, and does not cache a session larger than that on its own', async () => {
     const history = new SessionHistory(agentStore, { ...limits, maxChars: 400 });
-    await otherService.append(StreamIds.session('chars:small'), [event(EVENT_TYPES.MessageReceived, { messageId: 's1', text: 'x'.repeat(100) })], { expectedVersion: 'any' });
-    await otherService.append(StreamIds.session('chars:big'), [event(EVENT_TYPES.MessageReceived, { messageId: 'b1', text: 'y'.repeat(1_000) })], { expectedVersion: 'any' });
+    await put(otherService, StreamIds.session('chars:small'), event(EVENT_TYPES.MessageReceived, { messageId: 's1', text: 'x'.repeat(100) }));
+    await put(otherService, StreamIds.session('chars:big'), event(EVENT_TYPES.MessageReceived, { messageId: 'b1', text: 'y'.repeat(1_000) }));
     await history.read('chars:small');
     assert.equal(history.size.sessions, 1);
     const big = await history.read('chars:big');
@@ -137,8 +146,8 @@ describe('SessionHistory: the session streams as the agent last read them', () =
   it('forgets sessions idle for longer than idleMs, and reads them from the store again', async () => {
     let now = 0;
     const history = new SessionHistory(agentStore, { ...limits, idleMs: 1_000 }, () => now);
-    await otherService.append(StreamIds.session('idle:a'), [event(EVENT_TYPES.MessageReceived, { messageId: 'i1', text: 'first' })], { expectedVersion: 'any' });
-    await otherService.append(StreamIds.session('idle:b'), [event(EVENT_TYPES.MessageReceived, { messageId: 'j1', text: 'first' })], { expectedVersion: 'any' });
+    await put(otherService, StreamIds.session('idle:a'), event(EVENT_TYPES.MessageReceived, { messageId: 'i1', text: 'first' }));
+    await put(otherService, StreamIds.session('idle:b'), event(EVENT_TYPES.MessageReceived, { messageId: 'j1', text: 'first' }));
     await history.read('idle:a');
     now = 500;
     await history.read('idle:b');
@@ -146,7 +155,7 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     now = 1_400;
     await history.read('idle:b');
     assert.equal(history.size.sessions, 1, 'idle:a, unused for 1.4 s, was dropped');
-    await otherService.append(StreamIds.session('idle:a'), [event(EVENT_TYPES.MessageReceived, { messageId: 'i2', text: 'second' })], { expectedVersion: 'any' });
+    await put(otherService, StreamIds.session('idle:a'), event(EVENT_TYPES.MessageReceived, { messageId: 'i2', text: 'second' }));
     assert.deepEqual(foldHistory(await history.read('idle:a'), 'i2', 24_000), await foldOfWholeStream(agentStore, 'idle:a', 'i2', 24_000));
     assert.equal(history.size.sessions, 2);
   });

@@ -30,6 +30,11 @@ const KEPT = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAu
  */
 const MARKED = new Set<string>([EVENT_TYPES.LlmCallCompleted]);
 
+/** The events that finish a message: after one of them the message is answered or has failed. */
+export function isOutcome(type: string): boolean {
+  return type === EVENT_TYPES.ReplyProduced || type === EVENT_TYPES.RunFailed;
+}
+
 interface Cached {
   /** Stream version read up to (every event up to it was seen, kept or skipped). */
   version: number;
@@ -131,7 +136,7 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
     else continue;
     cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data });
     cached.chars += JSON.stringify(data).length;
-    if (event.type === EVENT_TYPES.ReplyProduced || event.type === EVENT_TYPES.RunFailed) finishes = true;
+    if (isOutcome(event.type)) finishes = true;
   }
   return finishes;
 }
@@ -141,7 +146,7 @@ function compact(cached: Cached, budgetChars: number): void {
   const entries = cached.entries;
   const finished = new Set<unknown>();
   for (const entry of entries) {
-    if (entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed) finished.add(messageIdOf(entry));
+    if (isOutcome(entry.type)) finished.add(messageIdOf(entry));
   }
   const kept: SessionEntry[] = [];
   for (const entry of entries) {
@@ -169,21 +174,17 @@ function compact(cached: Cached, budgetChars: number): void {
   const pending = new Set<unknown>();
   for (const [index, entry] of kept.entries()) {
     if (entry.type === EVENT_TYPES.MessageReceived) pending.add(messageIdOf(entry));
-    else if (entry.type === EVENT_TYPES.ReplyProduced || entry.type === EVENT_TYPES.RunFailed) pending.delete(messageIdOf(entry));
+    else if (isOutcome(entry.type)) pending.delete(messageIdOf(entry));
     if (pending.size === 0 && suffixChars[index + 1]! > budgetChars) cut = index + 1;
   }
   if (cut > 1 || (cut === 1 && kept[0]!.type !== HISTORY_SUMMARY)) {
+    // Every message before the cut is countable, and so are the replies to them: the turns the fold would drop.
     const summary: HistorySummary = { turns: 0, chars: 0 };
-    const askedHere = new Set<unknown>();
     for (const entry of kept.slice(0, cut)) {
       if (entry.type === HISTORY_SUMMARY) {
         summary.turns += (entry.data as HistorySummary).turns;
         summary.chars += (entry.data as HistorySummary).chars;
-      } else if (entry.type === EVENT_TYPES.MessageReceived) {
-        askedHere.add(messageIdOf(entry));
-        summary.turns += 1;
-        summary.chars += textOf(entry).length;
-      } else if (entry.type === EVENT_TYPES.ReplyProduced && askedHere.has(messageIdOf(entry))) {
+      } else if (isCountableTurn(entry, countable)) {
         summary.turns += 1;
         summary.chars += textOf(entry).length;
       }
@@ -194,10 +195,14 @@ function compact(cached: Cached, budgetChars: number): void {
   cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
 }
 
-/** Characters a turn of a countable (finished, early enough) message adds to the conversation; else 0. */
+/** A question or reply of a countable (finished, early enough) message: a turn of the conversation. */
+function isCountableTurn(entry: SessionEntry, countable: ReadonlySet<unknown>): boolean {
+  return (entry.type === EVENT_TYPES.MessageReceived || entry.type === EVENT_TYPES.ReplyProduced) && countable.has(messageIdOf(entry));
+}
+
+/** Characters such a turn adds to the conversation; else 0. */
 function finishedTurnChars(entry: SessionEntry, countable: ReadonlySet<unknown>): number {
-  if (entry.type !== EVENT_TYPES.MessageReceived && entry.type !== EVENT_TYPES.ReplyProduced) return 0;
-  return countable.has(messageIdOf(entry)) ? textOf(entry).length : 0;
+  return isCountableTurn(entry, countable) ? textOf(entry).length : 0;
 }
 
 function messageIdOf(entry: SessionEntry): unknown {
