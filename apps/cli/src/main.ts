@@ -1,15 +1,31 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerAuditCommand } from './commands/audit.command.js';
-import { registerConfigCommand } from './commands/config.command.js';
-import { registerDoctorCommand } from './commands/doctor.command.js';
-import { registerMigrateCommand } from './commands/migrate.command.js';
-import { registerPolicyCommand } from './commands/policy.command.js';
-import { registerReplayCommand } from './commands/replay.command.js';
-import { registerSandboxCommand } from './commands/sandbox.command.js';
-import { registerSessionsCommand } from './commands/sessions.command.js';
-import { registerStartCommand } from './commands/start.command.js';
 import { EXIT } from './exit-codes.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded on demand: `clawgate start agent` must not load the sandbox's Docker client, nor
+ * `clawgate config check` the event store. Loading every command cost each service ~30 MB of RSS.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  config: async () => (await import('./commands/config.command.js')).registerConfigCommand,
+  migrate: async () => (await import('./commands/migrate.command.js')).registerMigrateCommand,
+  audit: async () => (await import('./commands/audit.command.js')).registerAuditCommand,
+  doctor: async () => (await import('./commands/doctor.command.js')).registerDoctorCommand,
+  policy: async () => (await import('./commands/policy.command.js')).registerPolicyCommand,
+  sandbox: async () => (await import('./commands/sandbox.command.js')).registerSandboxCommand,
+  sessions: async () => (await import('./commands/sessions.command.js')).registerSessionsCommand,
+  replay: async () => (await import('./commands/replay.command.js')).registerReplayCommand,
+  start: async () => (await import('./commands/start.command.js')).registerStartCommand,
+};
+
+/** The command named first on the command line alone; every command for help, no command or an unknown one. */
+async function commandsFor(args: readonly string[]): Promise<Register[]> {
+  const named = args.find((arg) => !arg.startsWith('-'));
+  const names = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  return Promise.all(names.map((name) => COMMANDS[name]!()));
+}
 
 const program = new Command('clawgate')
   .description('Clawgate: an AI assistant gateway with allowlists, tool permissions, sandboxes and an audit log')
@@ -19,14 +35,6 @@ const program = new Command('clawgate')
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.badInput);
   });
 
-registerConfigCommand(program);
-registerMigrateCommand(program);
-registerAuditCommand(program);
-registerDoctorCommand(program);
-registerPolicyCommand(program);
-registerSandboxCommand(program);
-registerSessionsCommand(program);
-registerReplayCommand(program);
-registerStartCommand(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { type Command } from 'commander';
 import { findAgent, type ResolvedConfig } from '#config';
 import { loadConfigOrReport } from '../config-input.js';
 import { EXIT } from '../exit-codes.js';
+import { execWithRuntimeDefaults, RuntimeDefaultsError } from './service-runtime.js';
 
 interface Running {
   close(): Promise<unknown>;
@@ -60,6 +61,12 @@ export function registerStartCommand(program: Command): void {
     .option('--agent <id>', 'agent service only: serve this one agent (a worker per employee)')
     .option('--no-migrate', `with ${ALL}: do not apply migrations first`)
     .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
+      try {
+        execWithRuntimeDefaults();
+      } catch (error) {
+        if (error instanceof RuntimeDefaultsError) return badInput(error.message);
+        throw error;
+      }
       if (service !== ALL && !(service in SERVICES)) {
         return badInput(`unknown service "${service}": choose one of ${[...names, ALL].join(', ')}`);
       }

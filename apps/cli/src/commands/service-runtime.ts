@@ -1,0 +1,71 @@
+/**
+ * The Node.js runtime settings a `clawgate start` process runs with unless the operator chose their own.
+ *
+ * V8 and glibc size a process for the machine, not for the service. On a 24 GB host V8 gives the young
+ * generation 64 MB semi-spaces and lets the old generation grow to about four times what is live before it
+ * collects, and glibc keeps a malloc arena per thread. A Clawgate service then holds 250–470 MB of RSS with
+ * about 50 MB live (docs/benchmarks.md, "Memory"). These settings keep each service near what it uses:
+ *
+ * - `--max-semi-space-size=8`: a 16 MB young generation. Scavenges are more frequent and each is as cheap.
+ * - `--max-old-space-size=1024`: a ceiling no service nears (the agent's bounded caches hold < 20 MB), set
+ *   because below 2 GB V8 grows the old generation by ~1.6× instead of 4× after each collection.
+ * - `MALLOC_ARENA_MAX=2`: two glibc arenas instead of one per thread (V8's GC helpers, libuv's pool).
+ *
+ * A flag the operator gave (on the command line or in `NODE_OPTIONS`, either spelling) and an environment
+ * variable already set are kept; `CLAWGATE_RUNTIME_DEFAULTS=off` turns all of this off.
+ */
+export const RUNTIME_DEFAULTS_ENV = 'CLAWGATE_RUNTIME_DEFAULTS';
+
+export const SERVICE_NODE_FLAGS: readonly { readonly name: string; readonly value: string }[] = [
+  { name: 'max-semi-space-size', value: '8' },
+  { name: 'max-old-space-size', value: '1024' },
+];
+
+export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+export interface RuntimePlan {
+  /** Node flags to add, `--name=value`. */
+  readonly flags: readonly string[];
+  /** Environment variables to add. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export class RuntimeDefaultsError extends Error {}
+
+/** `--max_old_space_size=1` and `--max-old-space-size 1` name the same flag: its name with dashes, or undefined. */
+function flagName(token: string): string | undefined {
+  if (!token.startsWith('--')) return undefined;
+  return token.slice(2).split('=', 1)[0]!.replaceAll('_', '-');
+}
+
+/**
+ * What this process lacks of the defaults: undefined when it has them all, when the operator set every one
+ * of them otherwise, or when they are turned off. Throws RuntimeDefaultsError on a bad `CLAWGATE_RUNTIME_DEFAULTS`.
+ */
+export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.ProcessEnv): RuntimePlan | undefined {
+  const setting = env[RUNTIME_DEFAULTS_ENV];
+  if (setting !== undefined && setting !== 'on' && setting !== 'off') {
+    throw new RuntimeDefaultsError(`${RUNTIME_DEFAULTS_ENV} must be "on" or "off", not "${setting}"`);
+  }
+  if (setting === 'off') return undefined;
+  const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName).filter((name) => name !== undefined));
+  const flags = SERVICE_NODE_FLAGS.filter((flag) => !given.has(flag.name)).map((flag) => `--${flag.name}=${flag.value}`);
+  const added = Object.fromEntries(Object.entries(SERVICE_ENV).filter(([name]) => env[name] === undefined));
+  if (flags.length === 0 && Object.keys(added).length === 0) return undefined;
+  return { flags, env: added };
+}
+
+/**
+ * Replaces this process (same pid, same stdio, same arguments) with one that has the runtime defaults, when it
+ * lacks any. Returns only when nothing is to change or the process cannot be replaced (Windows, a worker thread,
+ * a failed exec, said on stderr): the service then runs with Node's own sizing.
+ */
+export function execWithRuntimeDefaults(): void {
+  const plan = missingRuntimeDefaults(process.execArgv, process.env);
+  if (plan === undefined || typeof process.execve !== 'function' || process.platform === 'win32') return;
+  try {
+    process.execve(process.execPath, [process.execPath, ...plan.flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...plan.env });
+  } catch (error) {
+    console.error(`start: running with Node's own memory sizing (could not apply ${[...plan.flags, ...Object.keys(plan.env)].join(' ')}: ${error instanceof Error ? error.message : String(error)})`);
+  }
+}

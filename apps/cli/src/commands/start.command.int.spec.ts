@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cliEntry, createTestDatabase, type TestDatabase } from '#testing';
+
+const bounded = { timeout: 60_000 };
+
+/** The command line and environment of the running service, as the kernel has them. */
+function processOf(pid: number): { args: string[]; env: Map<string, string> } {
+  const split = (file: string) => readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').filter(Boolean);
+  return { args: split('cmdline'), env: new Map(split('environ').map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])) };
+}
+
+describe('clawgate start runs each service with bounded memory settings', () => {
+  let database: TestDatabase;
+  let config: string;
+
+  before(async () => {
+    database = await createTestDatabase('clistart');
+    config = path.join(await mkdtemp(path.join(tmpdir(), 'clawgate-start-')), 'clawgate.json5');
+    await writeFile(config, '{ channels: { telegram: { botToken: "t", allowedUsers: [100] } } }');
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  /** Starts the projector with `env`, reads its process once it runs, stops it with SIGTERM. */
+  async function startedProjector(env: NodeJS.ProcessEnv) {
+    const projector = spawn(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(projector, 'exit');
+    let output = '';
+    projector.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        projector.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (output.includes('projector: running')) resolve();
+        });
+        void exited.then(() => reject(new Error(`projector exited before it ran:\n${output}`)));
+      });
+      return processOf(projector.pid!);
+    } finally {
+      projector.kill('SIGTERM');
+      const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      assert.deepEqual([code, signal], [0, null], output);
+    }
+  }
+
+  it('the service process (the same pid) has the V8 heap flags and MALLOC_ARENA_MAX', bounded, async () => {
+    const { args, env } = await startedProjector({});
+    assert.deepEqual(args.slice(1, 3), ['--max-semi-space-size=8', '--max-old-space-size=1024']);
+    assert.ok(args.includes('start') && args.includes('projector'), args.join(' '));
+    assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
+  });
+
+  it('keeps the heap size and arena limit the operator set, and adds only what is missing', bounded, async () => {
+    const { args, env } = await startedProjector({ NODE_OPTIONS: '--max-old-space-size=300', MALLOC_ARENA_MAX: '4' });
+    assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
+    assert.ok(!args.some((arg) => arg.startsWith('--max-old-space-size')), args.join(' '));
+    assert.equal(env.get('MALLOC_ARENA_MAX'), '4');
+    assert.equal(env.get('NODE_OPTIONS'), '--max-old-space-size=300');
+  });
+
+  it('CLAWGATE_RUNTIME_DEFAULTS=off leaves Node as it was started', bounded, async () => {
+    const { args, env } = await startedProjector({ CLAWGATE_RUNTIME_DEFAULTS: 'off' });
+    assert.ok(!args.some((arg) => arg.startsWith('--max-')), args.join(' '));
+    assert.equal(env.has('MALLOC_ARENA_MAX'), false);
+  });
+
+  it('a CLAWGATE_RUNTIME_DEFAULTS other than on or off is bad input, named, and nothing starts', () => {
+    const run = spawnSync(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url, CLAWGATE_RUNTIME_DEFAULTS: 'yes' },
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /start: CLAWGATE_RUNTIME_DEFAULTS must be "on" or "off", not "yes"/);
+    assert.doesNotMatch(run.stdout, /running/);
+  });
+});
