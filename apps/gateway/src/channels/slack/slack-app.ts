@@ -1,4 +1,4 @@
-import { webApi } from '@slack/bolt';
+import { type webApi } from '@slack/bolt';
 import { type ResolvedConfig } from '#config';
 
 /** One Slack app per installation: the account `default`. */
@@ -22,7 +22,7 @@ export type SlackAppResolution = { readonly app: SlackApp } | { readonly disable
  * The Slack app of the configuration. The article's block has no tokens (it shows only the allowlists), so a
  * block without the tokens its mode needs loads, and the adapter stays off with a line saying what is missing.
  */
-export function slackApp(config: ResolvedConfig): SlackAppResolution {
+export async function slackApp(config: ResolvedConfig): Promise<SlackAppResolution> {
   const slack = config.raw.channels?.slack;
   if (slack === undefined || slack.enabled === false) return { notConfigured: undefined };
   const mode = slack.mode ?? 'socket';
@@ -34,6 +34,8 @@ export function slackApp(config: ResolvedConfig): SlackAppResolution {
   if (missing.length > 0 || slack.botToken === undefined) {
     return { disabled: `channels.slack needs ${missing.join(' and ')} for mode "${mode}"; the Slack adapter is not started` };
   }
+  // Loaded only for a configured app: a gateway without Slack does not hold Bolt in memory.
+  const { webApi } = await import('@slack/bolt');
   const apiUrl = slack.apiUrl === undefined ? undefined : slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/`;
   return {
     app: {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { LogLevel, SocketModeClient } from '@slack/socket-mode';
+import { type SocketModeClient } from '@slack/socket-mode';
 import { redactSecrets } from '../redact-secrets.js';
 import { ReceiveSlackEventUseCase } from '../../usecases/receive-slack-event/receive-slack-event.usecase.js';
 import { type SlackAppResolution } from './slack-app.js';
@@ -28,11 +28,12 @@ export class SlackSocketModeService implements OnApplicationBootstrap, BeforeApp
     @Inject(ReceiveSlackEventUseCase) private readonly receiveEvent: ReceiveSlackEventUseCase,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!('app' in this.slack) || this.slack.app.mode !== 'socket') return;
     const app = this.slack.app;
     const appToken = app.appToken;
     if (appToken === undefined) return;
+    const { LogLevel, SocketModeClient } = await import('@slack/socket-mode');
     const client = new SocketModeClient({
       appToken,
       logLevel: LogLevel.ERROR,

@@ -1,6 +1,7 @@
-import { type Api, GrammyError } from 'grammy';
+import { type Api } from 'grammy';
 import { abortableSleep } from '../abortable-sleep.js';
 import { splitText } from '../split-text.js';
+import { isGrammyError } from './grammy-error.js';
 import { grammySignal } from './grammy-signal.js';
 
 /** Telegram's limit for one message's text. */
@@ -35,7 +36,7 @@ async function sendPart(api: Api, chatId: string, text: string, signal: AbortSig
       const sent = await api.sendMessage(chatId, text, undefined, grammySignal(signal));
       return sent.message_id;
     } catch (error) {
-      if (!(error instanceof GrammyError)) throw error;
+      if (!isGrammyError(error)) throw error;
       if (error.error_code === 403 || (error.error_code === 400 && /chat not found|user is deactivated/i.test(error.description))) {
         throw new TelegramRecipientUnreachableError(`${error.error_code}: ${error.description}`);
       }

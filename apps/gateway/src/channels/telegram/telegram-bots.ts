@@ -1,4 +1,4 @@
-import { Api } from 'grammy';
+import { type Api } from 'grammy';
 import { type ResolvedConfig } from '#config';
 
 export const TELEGRAM_DEFAULT_POLL_TIMEOUT_SECONDS = 30;
@@ -20,10 +20,15 @@ export function telegramWebhookPath(account: string): string {
   return `/telegram/${account}/webhook`;
 }
 
-/** The bots of the configuration, each with a Bot API client on `channels.telegram.apiRoot` when set. */
-export function telegramBots(config: ResolvedConfig): TelegramBot[] {
+/**
+ * The bots of the configuration, each with a Bot API client on `channels.telegram.apiRoot` when set. grammY is
+ * loaded here, only when a bot is configured: a gateway without Telegram does not hold it in memory.
+ */
+export async function telegramBots(config: ResolvedConfig): Promise<TelegramBot[]> {
   const telegram = config.raw.channels?.telegram;
   if (telegram === undefined || telegram.enabled === false) return [];
+  if (telegram.botToken === undefined && Object.keys(telegram.accounts ?? {}).length === 0) return [];
+  const { Api } = await import('grammy');
   const apiRoot = telegram.apiRoot?.replace(/\/+$/, '');
   const bot = (account: string, token: string, groupActivation: 'mention' | 'always' | undefined): TelegramBot => ({
     account,

@@ -1,7 +1,7 @@
-import { GrammyError } from 'grammy';
 import { type InboundMessage } from '#contracts';
 import { abortableSleep } from '../abortable-sleep.js';
 import { redactSecrets } from '../redact-secrets.js';
+import { isGrammyError } from './grammy-error.js';
 import { grammySignal } from './grammy-signal.js';
 import { type TelegramBot } from './telegram-bots.js';
 import { inboundFromUpdate, type TelegramBotIdentity, TelegramUpdateSchema } from './telegram-update.js';
@@ -152,11 +152,11 @@ function describe(error: unknown): string {
 
 /** Telegram's `retry_after` on 429, in milliseconds. */
 function retryAfterOf(error: unknown): number | undefined {
-  if (error instanceof GrammyError && error.error_code === 429 && error.parameters.retry_after !== undefined) return error.parameters.retry_after * 1_000;
+  if (isGrammyError(error) && error.error_code === 429 && error.parameters.retry_after !== undefined) return error.parameters.retry_after * 1_000;
   return undefined;
 }
 
 /** 401 (revoked or wrong token) and 404 (not a token at all): asking again cannot help. */
 function isRefusedToken(error: unknown): boolean {
-  return error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404);
+  return isGrammyError(error) && (error.error_code === 401 || error.error_code === 404);
 }
