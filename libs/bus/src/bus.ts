@@ -145,7 +145,7 @@ export class Bus {
    */
   async consume<S extends z.ZodType>(options: ConsumeOptions<S>): Promise<Consumption> {
     this.assertOpen(`consume ${options.stream}/${options.durable}`);
-    const consumption = await startConsumption(this.manager, this.client, this.subjects, options);
+    const consumption = await startConsumption(this.manager, this.client, this.subjects, options, () => this.connection.flush());
     this.consumptions.add(consumption);
     void consumption.closed.then(() => this.consumptions.delete(consumption));
     return consumption;

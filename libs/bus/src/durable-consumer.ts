@@ -118,6 +118,7 @@ export async function startConsumption<S extends z.ZodType>(
   client: JetStreamClient,
   subjects: Subjects,
   options: ConsumeOptions<S>,
+  flush: () => Promise<void>,
 ): Promise<Consumption> {
   const settings = resolveSettings(options);
   const stream = subjects.stream(options.stream).name;
@@ -141,7 +142,7 @@ export async function startConsumption<S extends z.ZodType>(
     const message = `cannot start pulling from ${stream}/${options.durable}: ${errorMessage(error)}`;
     throw new BusConsumerSetupError(stream, options.durable, message, { cause: error });
   }
-  return new DurableConsumption(stream, options, settings, messages);
+  return new DurableConsumption(stream, options, settings, messages, flush);
 }
 
 interface ConsumerSettings {
@@ -219,6 +220,8 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
     private readonly options: ConsumeOptions<S>,
     private readonly settings: ConsumerSettings,
     private readonly messages: ConsumerMessages,
+    /** Resolves once the server has read everything this connection sent (a PING's PONG). */
+    private readonly flush: () => Promise<void>,
   ) {
     this.slots = new Slots(settings.concurrency);
     this.closed = this.pull();
@@ -264,6 +267,8 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       );
     }
     await Promise.all(this.inFlight);
+    // Acks are sent without waiting for the server's reply; when the consumption ends they have reached it.
+    await this.flush().catch(() => undefined);
     return failure;
   }
 
@@ -300,7 +305,7 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       }
       return;
     }
-    await acknowledge(message);
+    acknowledge(message);
   }
 
   /**
@@ -324,7 +329,7 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
         else await this.pause(this.retryDelay(attempt));
         continue;
       }
-      await acknowledge(message);
+      acknowledge(message);
       return;
     }
     // Given up (here, or by earlier deliveries that ended without a verdict): the report too is retried here,
@@ -406,7 +411,7 @@ function deliveryContext(message: JsMsg): DeliveryContext {
   };
 }
 
-/** Sends nak, term or in-progress; if the connection is gone, the server redelivers after the ack wait anyway. */
+/** Sends ack, nak, term or in-progress; if the connection is gone, the server redelivers after the ack wait anyway. */
 function signal(send: () => void): void {
   try {
     send();
@@ -415,12 +420,14 @@ function signal(send: () => void): void {
   }
 }
 
-async function acknowledge(message: JsMsg): Promise<void> {
-  try {
-    await message.ackAck();
-  } catch {
-    // The ack may be lost with the connection; the redelivery that follows is absorbed by idempotent handlers.
-  }
+/**
+ * Acks without waiting for the server to confirm (`ack`, not `ackAck`): the confirmation cost a round trip per
+ * message per service and changed nothing, since a lost ack, confirmed or not, ends in a redelivery that the
+ * idempotent handlers absorb. Acks leave on the same connection as the next pull, in order, so the server
+ * counts them before it hands out more than `max_ack_pending`; `stop()` flushes them.
+ */
+function acknowledge(message: JsMsg): void {
+  signal(() => message.ack());
 }
 
 /** Counts handlers in flight so the pull loop waits for a free slot before starting the next one. */

@@ -102,6 +102,26 @@ describe('LlmClient against an OpenAI-compatible server', () => {
       return true;
     });
   });
+
+  it('gives up on a server that accepts the request and never answers, after its timeout, as a timeout', async () => {
+    const silent = createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/v1`;
+    try {
+      const client = new LlmClient({ provider: provider(baseUrl), model: 'm' }, { maxRetries: 1, timeoutMs: 300 });
+      const started = performance.now();
+      await assert.rejects(client.complete([{ role: 'user', content: 'hi' }]), (e: unknown) => {
+        assert.ok(e instanceof LlmCallError);
+        assert.equal(e.kind, 'timeout');
+        assert.match(e.message, /^provider "intranet" at http:\/\/127\.0\.0\.1:\d+\/v1: no answer in time after 2 attempts/);
+        return true;
+      });
+      assert.ok(performance.now() - started >= 600, 'each of the 2 attempts waited its 300 ms');
+    } finally {
+      silent.close();
+      silent.unref();
+    }
+  });
 });
 
 describe('chooseModel', () => {

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { type ResolvedAgent, type ResolvedConfig, type ResolvedProvider } from '#config';
+import { undiciFetch } from './undici-fetch.js';
 
 /** Which provider and model an agent talks to: its own choice, else the config's defaults. */
 export interface ModelChoice {
@@ -79,7 +80,7 @@ export class LlmClient {
       fetch: (url, init) => {
         const callId = new Headers(init?.headers).get(CALL_HEADER);
         if (callId) this.attemptsByCall.set(callId, (this.attemptsByCall.get(callId) ?? 0) + 1);
-        return fetch(url, init);
+        return undiciFetch(url, init);
       },
     });
   }
