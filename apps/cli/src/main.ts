@@ -20,9 +20,12 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   start: async () => (await import('./commands/start.command.js')).registerStartCommand,
 };
 
-/** The command named first on the command line alone; every command for help, no command or an unknown one. */
+/**
+ * The command the command line starts with alone; every command for help (`clawgate -h start` lists them all),
+ * no command or an unknown one.
+ */
 async function commandsFor(args: readonly string[]): Promise<Register[]> {
-  const named = args.find((arg) => !arg.startsWith('-'));
+  const named = args[0];
   const names = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
   return Promise.all(names.map((name) => COMMANDS[name]!()));
 }

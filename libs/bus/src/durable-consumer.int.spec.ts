@@ -371,6 +371,8 @@ describe('durable consumers', () => {
     assert.equal((await consumption.closed), undefined);
 
     await bus.publish(subject, { step: 'second' }, { msgId: 'graceful-2' });
+    // The server has read the ack when stop() resolves; it applies it a moment later.
+    await waitFor('the first message acked', async () => (await inspector.consumer(runStream, 'graceful')).num_ack_pending === 0);
     const info = await inspector.consumer(runStream, 'graceful');
     assert.equal(info.num_ack_pending, 0);
     assert.equal(info.num_pending, 1);

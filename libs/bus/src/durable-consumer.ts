@@ -111,6 +111,8 @@ export const CONSUMER_DEFAULTS = {
 } as const;
 
 const MIN_ACK_WAIT_MS = 500;
+/** How long a stopping consumption waits for the server to have read its last acks. */
+const ACK_FLUSH_TIMEOUT_MS = 5_000;
 const CONSUMER_ALREADY_EXISTS = [10148, 10013];
 
 export async function startConsumption<S extends z.ZodType>(
@@ -267,8 +269,9 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       );
     }
     await Promise.all(this.inFlight);
-    // Acks are sent without waiting for the server's reply; when the consumption ends they have reached it.
-    await this.flush().catch(() => undefined);
+    // Acks are sent without waiting for the server's reply; when the consumption ends they have reached it
+    // (bounded: on a half-open connection a flush would wait for the client's ping timeouts).
+    await Promise.race([this.flush().catch(() => undefined), sleep(ACK_FLUSH_TIMEOUT_MS, undefined, { ref: false })]);
     return failure;
   }
 

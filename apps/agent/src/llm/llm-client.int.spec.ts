@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { createServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { type ResolvedProvider } from '#config';
 import { ScriptedLlm } from '#testing';
@@ -101,6 +103,36 @@ describe('LlmClient against an OpenAI-compatible server', () => {
       assert.equal(e.message, `provider "intranet" at ${baseUrl}: cannot be reached after 2 attempts; check that the server is running and that providers[].baseUrl is right`);
       return true;
     });
+  });
+
+  it('follows a redirect of its baseUrl and reads a compressed answer, as fetch would', async () => {
+    const answer = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'moved and zipped' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } };
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? 'no key'}`);
+      req.resume();
+      req.on('end', () => {
+        if (req.url?.startsWith('/old/')) {
+          res.writeHead(307, { location: req.url.slice('/old'.length) }).end();
+          return;
+        }
+        // Compresses whenever the client allows it, as a proxy in front of a model server may.
+        const gzip = /gzip/.test(String(req.headers['accept-encoding']));
+        res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+        res.end(gzip ? gzipSync(JSON.stringify(answer)) : JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const client = new LlmClient({ provider: provider(`${origin}/old/v1`), model: 'm' }, { maxRetries: 0 });
+      const completion = await client.complete([{ role: 'user', content: 'hi' }]);
+      assert.equal(completion.message.content, 'moved and zipped');
+      assert.deepEqual(seen, [`POST /old/v1/chat/completions Bearer ${API_KEY}`, `POST /v1/chat/completions Bearer ${API_KEY}`]);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
   });
 
   it('gives up on a server that accepts the request and never answers, after its timeout, as a timeout', async () => {

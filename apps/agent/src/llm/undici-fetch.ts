@@ -1,11 +1,21 @@
-import { Agent, request } from 'undici';
+import { Agent, EnvHttpProxyAgent, interceptors, request } from 'undici';
 
 /**
- * Keep-alive connections to the model servers. No headers or body timeout of its own: the SDK's per-attempt
- * timeout (`LlmClientOptions.timeoutMs`) aborts the request, and only it decides how long a model may think.
- * Idle connections do not hold the process open.
+ * Connections to the model servers, behaving as the global `fetch` does for the calls the agent makes:
+ * keep-alive; redirects followed (credentials dropped when the origin changes); gzip, deflate and br answers
+ * decoded; the `HTTP(S)_PROXY` / `NO_PROXY` variables honoured when `NODE_USE_ENV_PROXY` is set, as Node's
+ * `fetch` does. No headers or body timeout of its own: the SDK's per-attempt timeout
+ * (`LlmClientOptions.timeoutMs`) aborts the request, and only it decides how long a model may think. Idle
+ * connections do not hold the process open.
  */
-const modelServers = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 });
+const timeouts = { headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 };
+const modelServers = (/^(1|true)$/i.test(process.env.NODE_USE_ENV_PROXY ?? '') ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts)).compose(
+  interceptors.redirect({ maxRedirections: 20 }),
+  interceptors.decompress(),
+);
+
+/** Statuses whose `Response` must have no body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 type Fetch = typeof fetch;
 
@@ -21,20 +31,24 @@ export const undiciFetch: Fetch = async (input, init) => {
   if (input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))) {
     return fetch(input, init);
   }
+  const headers = new Headers(init?.headers);
+  if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'gzip, deflate, br');
   const response = await request(input instanceof URL ? input : String(input), {
     method: (init?.method ?? 'GET') as 'GET',
-    headers: init?.headers === undefined ? undefined : Object.fromEntries(new Headers(init.headers)),
+    headers: Object.fromEntries(headers),
     body: body ?? null,
     signal: init?.signal ?? undefined,
     dispatcher: modelServers,
   });
   const payload = await response.body.arrayBuffer();
-  const headers = new Headers();
+  if (response.statusCode < 200 || response.statusCode > 599) {
+    // A `Response` cannot carry it; the SDK reports this as a failed connection, with this message as the cause.
+    throw new Error(`the server answered with HTTP status ${response.statusCode}, which is not a final answer`);
+  }
+  const answerHeaders = new Headers();
   for (const [name, value] of Object.entries(response.headers)) {
     if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+    for (const one of Array.isArray(value) ? value : [value]) answerHeaders.append(name, one);
   }
-  // A 204/304 may carry no body in a Response.
-  const empty = response.statusCode === 204 || response.statusCode === 304;
-  return new Response(empty ? null : payload, { status: response.statusCode, headers });
+  return new Response(NULL_BODY_STATUSES.has(response.statusCode) ? null : payload, { status: response.statusCode, headers: answerHeaders });
 };

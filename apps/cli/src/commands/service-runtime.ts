@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+
 /**
  * The Node.js runtime settings a `clawgate start` process runs with unless the operator chose their own.
  *
@@ -7,18 +9,22 @@
  * about 50 MB live (docs/benchmarks.md, "Memory"). These settings keep each service near what it uses:
  *
  * - `--max-semi-space-size=8`: a 16 MB young generation. Scavenges are more frequent and each is as cheap.
- * - `--max-old-space-size=1024`: a ceiling no service nears (the agent's bounded caches hold < 20 MB), set
- *   because below 2 GB V8 grows the old generation by ~1.6× instead of 4× after each collection.
+ * - `--max-old-space-size=1024`: a ceiling no service nears (the agent's bounded caches hold < 20 MB; `start
+ *   all`, every service in one heap, holds ~150 MB live), set because below 2 GB V8 grows the old generation by
+ *   ~1.6× instead of 4× after each collection. Left out where Node's own limit is already lower (a container
+ *   with little memory: Node sizes the heap from the cgroup limit, and raising it would let the kernel kill the
+ *   process before V8 collects).
  * - `MALLOC_ARENA_MAX=2`: two glibc arenas instead of one per thread (V8's GC helpers, libuv's pool).
  *
  * A flag the operator gave (on the command line or in `NODE_OPTIONS`, either spelling) and an environment
- * variable already set are kept; `CLAWGATE_RUNTIME_DEFAULTS=off` turns all of this off.
+ * variable already set are kept; `--max-heap-size` (which V8 refuses alongside the other two) keeps both heap
+ * flags out. `CLAWGATE_RUNTIME_DEFAULTS=off` turns all of this off.
  */
 export const RUNTIME_DEFAULTS_ENV = 'CLAWGATE_RUNTIME_DEFAULTS';
 
-export const SERVICE_NODE_FLAGS: readonly { readonly name: string; readonly value: string }[] = [
-  { name: 'max-semi-space-size', value: '8' },
-  { name: 'max-old-space-size', value: '1024' },
+export const SERVICE_NODE_FLAGS: readonly { readonly name: string; readonly value: number; readonly setBy: readonly string[] }[] = [
+  { name: 'max-semi-space-size', value: 8, setBy: ['max-semi-space-size', 'max-heap-size'] },
+  { name: 'max-old-space-size', value: 1024, setBy: ['max-old-space-size', 'max-old-space-size-percentage', 'max-heap-size'] },
 ];
 
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
@@ -42,14 +48,16 @@ function flagName(token: string): string | undefined {
  * What this process lacks of the defaults: undefined when it has them all, when the operator set every one
  * of them otherwise, or when they are turned off. Throws RuntimeDefaultsError on a bad `CLAWGATE_RUNTIME_DEFAULTS`.
  */
-export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.ProcessEnv): RuntimePlan | undefined {
+export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.ProcessEnv, nodeHeapLimitMb = Number.POSITIVE_INFINITY): RuntimePlan | undefined {
   const setting = env[RUNTIME_DEFAULTS_ENV];
   if (setting !== undefined && setting !== 'on' && setting !== 'off') {
     throw new RuntimeDefaultsError(`${RUNTIME_DEFAULTS_ENV} must be "on" or "off", not "${setting}"`);
   }
   if (setting === 'off') return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName).filter((name) => name !== undefined));
-  const flags = SERVICE_NODE_FLAGS.filter((flag) => !given.has(flag.name)).map((flag) => `--${flag.name}=${flag.value}`);
+  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.setBy.some((name) => given.has(name)))
+    .filter((flag) => flag.name !== 'max-old-space-size' || flag.value < nodeHeapLimitMb)
+    .map((flag) => `--${flag.name}=${flag.value}`);
   const added = Object.fromEntries(Object.entries(SERVICE_ENV).filter(([name]) => env[name] === undefined));
   if (flags.length === 0 && Object.keys(added).length === 0) return undefined;
   return { flags, env: added };
@@ -59,9 +67,12 @@ export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.
  * Replaces this process (same pid, same stdio, same arguments) with one that has the runtime defaults, when it
  * lacks any. Returns only when nothing is to change or the process cannot be replaced (Windows, a worker thread,
  * a failed exec, said on stderr): the service then runs with Node's own sizing.
+ *
+ * Call it before anything is written to stdout or stderr (output still in a pipe's buffer is lost with the old
+ * process) and never in a process started with an IPC channel (`fork()`): the new process does not have it.
  */
 export function execWithRuntimeDefaults(): void {
-  const plan = missingRuntimeDefaults(process.execArgv, process.env);
+  const plan = missingRuntimeDefaults(process.execArgv, process.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20);
   if (plan === undefined || typeof process.execve !== 'function' || process.platform === 'win32') return;
   try {
     process.execve(process.execPath, [process.execPath, ...plan.flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...plan.env });

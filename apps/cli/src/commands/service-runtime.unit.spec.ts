@@ -12,6 +12,16 @@ describe('the runtime defaults of clawgate start', () => {
     assert.deepEqual(missingRuntimeDefaults(['--cpu-prof'], { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-old-space-size=2048' }), { flags: ['--max-semi-space-size=8'], env: {} });
   });
 
+  it('adds no heap flag next to --max-heap-size, which V8 refuses alongside them', () => {
+    assert.deepEqual(missingRuntimeDefaults(['--max-heap-size=512'], {}), { flags: [], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--max-old-space-size-percentage=50' }), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
+  });
+
+  it("does not raise the old generation's limit where Node sized it lower (a container with little memory)", () => {
+    assert.deepEqual(missingRuntimeDefaults([], {}, 512), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults([], {}, 4288)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024']);
+  });
+
   it('changes nothing once the process has them, so the replaced process does not replace itself again', () => {
     assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024'], { MALLOC_ARENA_MAX: '2' }), undefined);
   });
