@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import { Bus } from '#bus';
 import { type ResolvedConfig } from '#config';
 import { EventStore } from '#event-store';
+import { OpenedResources } from '#lifecycle';
 import { AgentService } from './agent.service.js';
 import { AGENT_BUS, AGENT_CONCURRENCY, AGENT_CONFIG, AGENT_ONLY, AGENT_EVENT_STORE, AGENT_LLM_CLIENTS, AGENT_SETTINGS } from './agent.tokens.js';
 import { AGENT_DEFAULTS, type AgentSettings, type LlmClients, RunAgentUseCase } from './run/run-agent.usecase.js';
@@ -17,6 +18,8 @@ export interface AgentModuleOptions {
   agentId?: string | undefined;
   /** Runs in flight at once across sessions (one per session at a time). Default 16. */
   concurrency?: number;
+  /** Set by the start function: what the module opens, closed again if the start fails. */
+  opened?: OpenedResources | undefined;
 }
 
 /** The agent service: answers authorized messages with the model, tools going through authz and the sandbox. */
@@ -28,6 +31,7 @@ export class AgentModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot(options: AgentModuleOptions): DynamicModule {
+    const opened = options.opened ?? new OpenedResources();
     return {
       module: AgentModule,
       providers: [
@@ -36,10 +40,10 @@ export class AgentModule implements OnApplicationShutdown {
         { provide: AGENT_CONCURRENCY, useValue: options.concurrency ?? 16 },
         { provide: AGENT_ONLY, useValue: options.agentId ?? null },
         { provide: AGENT_LLM_CLIENTS, useValue: new Map() satisfies LlmClients },
-        { provide: AGENT_EVENT_STORE, useFactory: () => EventStore.connect({ databaseUrl: options.databaseUrl, applicationName: 'clawgate-agent' }) },
+        { provide: AGENT_EVENT_STORE, useFactory: () => opened.add(EventStore.connect({ databaseUrl: options.databaseUrl, applicationName: 'clawgate-agent' })) },
         {
           provide: AGENT_BUS,
-          useFactory: () => Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-agent' }),
+          useFactory: () => opened.add(Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-agent' })),
         },
         RunAgentUseCase,
         AgentService,

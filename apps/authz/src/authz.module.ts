@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import { Bus } from '#bus';
 import { type ResolvedConfig } from '#config';
 import { EventStore } from '#event-store';
+import { OpenedResources } from '#lifecycle';
 import { createPolicyEngine } from '#policy';
 import { AuthzService } from './authz.service.js';
 import { AUTHZ_BUS, AUTHZ_CONFIG, AUTHZ_EVENT_STORE, AUTHZ_INBOUND_CONCURRENCY, AUTHZ_POLICY_ENGINE } from './authz.tokens.js';
@@ -16,6 +17,8 @@ export interface AuthzModuleOptions {
   subjectPrefix?: string | undefined;
   /** Inbound messages handled at once, across conversations (each conversation in order). Default 32. */
   inboundConcurrency?: number;
+  /** Set by the start function: what the module opens, closed again if the start fails. */
+  opened?: OpenedResources | undefined;
 }
 
 /** The authz service: allowlists and routing for every inbound message, permission rules for every tool call. */
@@ -27,14 +30,15 @@ export class AuthzModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot(options: AuthzModuleOptions): DynamicModule {
+    const opened = options.opened ?? new OpenedResources();
     return {
       module: AuthzModule,
       providers: [
         { provide: AUTHZ_CONFIG, useValue: options.config },
-        { provide: AUTHZ_EVENT_STORE, useFactory: () => EventStore.connect({ databaseUrl: options.databaseUrl }) },
+        { provide: AUTHZ_EVENT_STORE, useFactory: () => opened.add(EventStore.connect({ databaseUrl: options.databaseUrl })) },
         {
           provide: AUTHZ_BUS,
-          useFactory: () => Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-authz' }),
+          useFactory: () => opened.add(Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-authz' })),
         },
         { provide: AUTHZ_POLICY_ENGINE, useFactory: () => createPolicyEngine() },
         { provide: AUTHZ_INBOUND_CONCURRENCY, useValue: options.inboundConcurrency ?? 32 },

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { startOrRelease } from '#lifecycle';
 import { ProjectorModule, type ProjectorModuleOptions } from './projector.module.js';
 import { ProjectorService } from './projector.service.js';
 
@@ -10,10 +11,13 @@ import { ProjectorService } from './projector.service.js';
  * supervisor restarts it, as with bus consumers.
  */
 export async function startProjector(options: ProjectorModuleOptions & { logger?: boolean; shutdownHooks?: boolean } = {}): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(ProjectorModule.forRoot(options), {
-    logger: options.logger === false ? false : ['log', 'warn', 'error'],
-    abortOnError: false,
-  });
+  // A failed start (a factory or a bootstrap hook threw) closes the connections its module had opened.
+  const app = await startOrRelease((opened) =>
+    NestFactory.createApplicationContext(ProjectorModule.forRoot({ ...options, opened }), {
+      logger: options.logger === false ? false : ['log', 'warn', 'error'],
+      abortOnError: false,
+    }),
+  );
   // Off when several services share a process: `clawgate start all` stops them together.
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   void app.get(ProjectorService).closed.then(async (error) => {

@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import { Bus } from '#bus';
 import { type ResolvedConfig } from '#config';
 import { EventStore } from '#event-store';
+import { OpenedResources } from '#lifecycle';
 import { createPolicyEngine } from '#policy';
 import { SandboxRuntime } from './sandbox-runtime.js';
 import { SandboxService } from './sandbox.service.js';
@@ -17,6 +18,8 @@ export interface SandboxModuleOptions {
   /** Owner label of the containers; leftovers with it are swept at start-up. Default `clawgate`. */
   containerOwner?: string | undefined;
   maxConcurrentCalls?: number | undefined;
+  /** Set by the start function: what the module opens, closed again if the start fails. */
+  opened?: OpenedResources | undefined;
 }
 
 /** The sandbox service: authorized tool calls run in locked-down containers, each result recorded once. */
@@ -29,14 +32,15 @@ export class SandboxModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot(options: SandboxModuleOptions): DynamicModule {
+    const opened = options.opened ?? new OpenedResources();
     return {
       module: SandboxModule,
       providers: [
         { provide: SANDBOX_CONFIG, useValue: options.config },
-        { provide: SANDBOX_EVENT_STORE, useFactory: () => EventStore.connect({ databaseUrl: options.databaseUrl }) },
+        { provide: SANDBOX_EVENT_STORE, useFactory: () => opened.add(EventStore.connect({ databaseUrl: options.databaseUrl })) },
         {
           provide: SANDBOX_BUS,
-          useFactory: () => Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-sandbox' }),
+          useFactory: () => opened.add(Bus.connect({ ...(options.natsUrl ? { url: options.natsUrl } : {}), prefix: options.subjectPrefix, name: 'clawgate-sandbox' })),
         },
         { provide: SANDBOX_POLICY_ENGINE, useFactory: () => createPolicyEngine() },
         {
@@ -47,6 +51,7 @@ export class SandboxModule implements OnApplicationShutdown {
               ...(options.maxConcurrentCalls ? { maxConcurrentCalls: options.maxConcurrentCalls } : {}),
             });
             await runtime.start();
+            opened.track({ close: () => runtime.stop() });
             return runtime;
           },
         },

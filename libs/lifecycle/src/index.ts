@@ -1,0 +1,1 @@
+export { type Closable, OpenedResources, startOrRelease } from './opened-resources.js';
