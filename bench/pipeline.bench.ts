@@ -9,11 +9,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { cliEntry, createTestDatabase, deleteBusStreams, ScriptedLlm, type TestDatabase, uniqueBusPrefix } from '#testing';
+import { cliEntry, createTestDatabase, deleteBusStreams, ScriptedLlm, type TestDatabase, uniqueBusPrefix, unusedPort } from '#testing';
 
 const env = process.env;
 const USERS = Number(env.BENCH_USERS ?? 200);
@@ -58,14 +58,6 @@ function median(values: readonly number[]): number {
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** One HTTP POST with a JSON body on the keep-alive agent; resolves with the status and the body text. */
 function post(url: URL, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -294,7 +286,7 @@ async function main(): Promise<void> {
   }
   try {
     database = await createTestDatabase('benchpipe');
-    const port = await freePort();
+    const port = await unusedPort();
     const configFile = path.join(workdir, 'clawgate.json5');
     writeFileSync(
       configFile,

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { parseConfigText } from '#config';
-import { createTestDatabase, eventually, type TestDatabase } from '#testing';
+import { createTestDatabase, eventually, type TestDatabase, unusedPort } from '#testing';
 import { startAgent } from '../../agent/src/start-agent.js';
 import { startSandbox } from '../../sandbox/src/start-sandbox.js';
 import { startAuthz } from './start-authz.js';
 
 const config = parseConfigText('{ channels: { telegram: { botToken: "t", allowedUsers: [100] } } }', 'start-failure.json5');
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('a service whose start fails', () => {
   let database: TestDatabase;
@@ -45,7 +36,7 @@ describe('a service whose start fails', () => {
     ['sandbox', startSandbox],
   ] as const) {
     it(`${name}: fails with the reason and closes the database connections it had opened`, { timeout: 30_000 }, async () => {
-      const natsUrl = `nats://127.0.0.1:${await closedPort()}`;
+      const natsUrl = `nats://127.0.0.1:${await unusedPort()}`;
       await assert.rejects(start({ config, databaseUrl: database.url, natsUrl, logger: false, shutdownHooks: false }), /ECONNREFUSED|CONNECTION_REFUSED|connection refused/i);
       // Closed at once by the start function; without it the pool's idle connections stayed until their timeout.
       await eventually('the connections closed', async () => ((await serviceConnections()) === 0 ? true : undefined), 2_000);

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { type ResolvedProvider } from '#config';
-import { ScriptedLlm } from '#testing';
+import { ScriptedLlm, unusedPort } from '#testing';
 import { chooseModel, LlmCallError, LlmClient, ModelChoiceError, probeProviders } from './llm-client.js';
 
 const API_KEY = 'sk-test-very-secret-0123456789';
@@ -12,14 +12,6 @@ const fastRetry = { 'retry-after-ms': '1' };
 
 function provider(baseUrl: string, overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
   return { name: 'intranet', type: 'openai-compatible', baseUrl, apiKey: API_KEY, models: ['llama3.1:70b'], ...overrides };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('LlmClient against an OpenAI-compatible server', () => {
@@ -95,7 +87,7 @@ describe('LlmClient against an OpenAI-compatible server', () => {
   });
 
   it('reports a provider that cannot be reached with its baseUrl and what to check', async () => {
-    const baseUrl = `http://127.0.0.1:${await closedPort()}/v1`;
+    const baseUrl = `http://127.0.0.1:${await unusedPort()}/v1`;
     const client = new LlmClient({ provider: provider(baseUrl), model: 'm' }, { maxRetries: 1 });
     await assert.rejects(client.complete([{ role: 'user', content: 'hi' }]), (e: unknown) => {
       assert.ok(e instanceof LlmCallError);
@@ -179,7 +171,7 @@ describe('probeProviders', () => {
   it('names each provider that cannot be reached, with its baseUrl and what to do, and passes the ones that answer', async () => {
     const llm = await ScriptedLlm.start();
     try {
-      const deadUrl = `http://127.0.0.1:${await closedPort()}/v1`;
+      const deadUrl = `http://127.0.0.1:${await unusedPort()}/v1`;
       const problems = await probeProviders([provider(llm.baseUrl, { name: 'up' }), provider(deadUrl, { name: 'down' })]);
       assert.deepEqual(problems, [`provider "down" at ${deadUrl} cannot be reached: check that the server is running and that providers[].baseUrl is right`]);
     } finally {
