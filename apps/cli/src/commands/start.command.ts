@@ -60,6 +60,11 @@ export function registerStartCommand(program: Command): void {
     .option('--config <file>', 'configuration file (default: $CLAWGATE_CONFIG)')
     .option('--agent <id>', 'agent service only: serve this one agent (a worker per employee)')
     .option('--no-migrate', `with ${ALL}: do not apply migrations first`)
+    .addHelpText(
+      'after',
+      '\nEach service runs with --max-semi-space-size=8 --max-old-space-size=1024 and MALLOC_ARENA_MAX=2 unless\n' +
+        'NODE_OPTIONS, the node command line or the environment set them; CLAWGATE_RUNTIME_DEFAULTS=off runs Node as started.',
+    )
     .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
       try {
         execWithRuntimeDefaults();
