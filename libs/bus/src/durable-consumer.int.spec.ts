@@ -250,7 +250,45 @@ describe('durable consumers', () => {
     }
     assert.equal(overlapWithinKey, false, 'two messages of one key never ran at once');
     assert.ok(mostRunning > 1, `keys ran side by side (at most ${mostRunning} at once)`);
-    assert.equal((await inspector.consumer(runStream, 'keyed')).config.max_ack_pending, 8);
+    // 8 running and, by default, 4 × 8 waiting behind their keys.
+    assert.equal((await inspector.consumer(runStream, 'keyed')).config.max_ack_pending, 40);
+  });
+
+  it('with orderKey, a key whose first message is being retried leaves the running slots to other keys', bounded, async () => {
+    const subject = bus.subjects.run('keyed-backlog');
+    const keyedSchema = z.object({ key: z.string(), n: z.number() });
+    const handled: string[] = [];
+    let firstAttempts = 0;
+    const consumption = await bus.consume({
+      stream: 'run',
+      durable: 'keyed-backlog',
+      filterSubject: subject,
+      schema: keyedSchema,
+      concurrency: 2,
+      retryDelaysMs: [300],
+      orderKey: (payload) => payload.key,
+      onInvalid: () => undefined,
+      onRetriesExhausted: () => undefined,
+      handler: async (payload) => {
+        // The first message of the busy conversation fails twice (e.g. the database was briefly away).
+        if (payload.key === 'busy' && payload.n === 0 && ++firstAttempts < 3) throw new Error('transient');
+        handled.push(`${payload.key}${payload.n}`);
+      },
+    });
+    try {
+      // More messages of one conversation than there are running slots, then another conversation's.
+      for (let n = 0; n < 6; n++) await bus.publish(subject, { key: 'busy', n }, { msgId: `backlog-busy-${n}` });
+      await bus.publish(subject, { key: 'other', n: 0 }, { msgId: 'backlog-other-0' });
+      await waitFor('every message handled', () => handled.length === 7);
+    } finally {
+      await consumption.stop();
+    }
+    // The other conversation was answered while the busy one's first message waited out its retries (it used
+    // to wait behind them: its message was not even delivered while the busy one's filled the slots).
+    assert.equal(handled[0], 'other0');
+    assert.deepEqual(handled.slice(1), ['busy0', 'busy1', 'busy2', 'busy3', 'busy4', 'busy5']);
+    assert.equal(firstAttempts, 3);
+    assert.equal((await inspector.consumer(runStream, 'keyed-backlog')).config.max_ack_pending, 2 + 8);
   });
 
   it('with orderKey, gives up a message after maxDeliver attempts, retries a failed report, and only then lets its key go on', bounded, async () => {
@@ -463,6 +501,8 @@ describe('durable consumers', () => {
     await assert.rejects(bus.consume({ ...options, durable: 'x', maxDeliver: 0 }), BusArgumentError);
     await assert.rejects(bus.consume({ ...options, durable: 'x', ackWaitMs: 10 }), BusArgumentError);
     await assert.rejects(bus.consume({ ...options, durable: 'x', retryDelaysMs: [] }), BusArgumentError);
+    await assert.rejects(bus.consume({ ...options, durable: 'x', keyBacklog: 4 }), /keyBacklog applies only with an orderKey/);
+    await assert.rejects(bus.consume({ ...options, durable: 'x', orderKey: () => 'k', keyBacklog: -1 }), /keyBacklog must be a whole number of at least 0, got -1/);
   });
 
   it('reported nothing unexpected', bounded, () => {

@@ -89,6 +89,13 @@ export interface ConsumeOptions<S extends z.ZodType> {
    * (`onRetriesExhausted`) and the key goes on. Without it, order holds only with `concurrency` 1.
    */
   readonly orderKey?: (payload: z.output<S>) => string;
+  /**
+   * With `orderKey` only: messages that may wait behind a running message of their key, on top of the
+   * `concurrency` running ones. A waiting message holds no running slot, so one key with a backlog (a
+   * conversation whose first message is being retried) leaves the slots to the other keys until its backlog
+   * fills. The server bounds both as `max_ack_pending` = `concurrency` + `keyBacklog`. Default 4 × `concurrency`.
+   */
+  readonly keyBacklog?: number;
 }
 
 export interface Consumption {
@@ -134,12 +141,12 @@ export async function startConsumption<S extends z.ZodType>(
     ack_wait: nanos(settings.ackWaitMs),
     // The bus counts attempts itself so that giving up is always reported (see onRetriesExhausted).
     max_deliver: -1,
-    max_ack_pending: settings.concurrency,
+    max_ack_pending: settings.maxAckPending,
   };
   const info = await createOrUpdateConsumer(manager, stream, options.durable, config);
   let messages: ConsumerMessages;
   try {
-    messages = await client.consumers.getConsumerFromInfo(info).consume({ max_messages: settings.concurrency });
+    messages = await client.consumers.getConsumerFromInfo(info).consume({ max_messages: settings.maxAckPending });
   } catch (error) {
     const message = `cannot start pulling from ${stream}/${options.durable}: ${errorMessage(error)}`;
     throw new BusConsumerSetupError(stream, options.durable, message, { cause: error });
@@ -152,6 +159,8 @@ interface ConsumerSettings {
   readonly ackWaitMs: number;
   readonly retryDelaysMs: readonly number[];
   readonly concurrency: number;
+  /** Delivered and not yet acked, across instances: `concurrency`, plus `keyBacklog` with an `orderKey`. */
+  readonly maxAckPending: number;
 }
 
 function resolveSettings(options: ConsumeOptions<z.ZodType>): ConsumerSettings {
@@ -159,11 +168,18 @@ function resolveSettings(options: ConsumeOptions<z.ZodType>): ConsumerSettings {
   if (typeof options.filterSubject !== 'string' || options.filterSubject === '') {
     throw new BusArgumentError('filterSubject must be a subject inside the stream');
   }
+  const concurrency = options.concurrency ?? CONSUMER_DEFAULTS.concurrency;
+  if (options.keyBacklog !== undefined && !options.orderKey) throw new BusArgumentError('keyBacklog applies only with an orderKey');
+  const keyBacklog = options.orderKey ? (options.keyBacklog ?? 4 * concurrency) : 0;
+  if (!Number.isInteger(keyBacklog) || keyBacklog < 0) {
+    throw new BusArgumentError(`keyBacklog must be a whole number of at least 0, got ${keyBacklog}`);
+  }
   const settings: ConsumerSettings = {
     maxDeliver: options.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver,
     ackWaitMs: options.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs,
     retryDelaysMs: options.retryDelaysMs ?? CONSUMER_DEFAULTS.retryDelaysMs,
-    concurrency: options.concurrency ?? CONSUMER_DEFAULTS.concurrency,
+    concurrency,
+    maxAckPending: concurrency + keyBacklog,
   };
   if (!Number.isInteger(settings.maxDeliver) || settings.maxDeliver < 1) {
     throw new BusArgumentError(`maxDeliver must be a whole number of at least 1, got ${settings.maxDeliver}`);
@@ -243,19 +259,22 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
   private async pull(): Promise<BusConsumeError | undefined> {
     let failure: BusConsumeError | undefined;
     try {
+      // With an orderKey a message takes its slot when its key's turn comes (see process), so messages
+      // waiting behind their key do not hold slots; the server bounds how many wait (max_ack_pending).
+      const slotHere = !this.options.orderKey;
       for await (const message of this.messages) {
         if (this.stopRequested) {
           signal(() => message.nak());
           continue;
         }
-        await this.slots.acquire();
+        if (slotHere) await this.slots.acquire();
         if (this.stopRequested) {
-          this.slots.release();
+          if (slotHere) this.slots.release();
           signal(() => message.nak());
           continue;
         }
         const task = this.process(message).finally(() => {
-          this.slots.release();
+          if (slotHere) this.slots.release();
           this.inFlight.delete(task);
         });
         this.inFlight.add(task);
@@ -289,7 +308,7 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
     }
     const keepAlive = setInterval(() => signal(() => message.working()), this.settings.ackWaitMs / 2);
     try {
-      if (orderKey) await this.keys.run(orderKey(parsed.payload), () => this.handleInOrder(message, parsed.payload, context));
+      if (orderKey) await this.keys.run(orderKey(parsed.payload), () => this.withSlot(() => this.handleInOrder(message, parsed.payload, context)));
       else await this.handle(message, parsed.payload, context);
     } finally {
       clearInterval(keepAlive);
@@ -350,6 +369,15 @@ class DurableConsumption<S extends z.ZodType> implements Consumption {
       }
       signal(() => message.term());
       return;
+    }
+  }
+
+  private async withSlot(work: () => Promise<void>): Promise<void> {
+    await this.slots.acquire();
+    try {
+      await work();
+    } finally {
+      this.slots.release();
     }
   }
 
