@@ -454,14 +454,14 @@ function signal(send: () => void): void {
 /**
  * Acks without waiting for the server to confirm (`ack`, not `ackAck`): the confirmation cost a round trip per
  * message per service and changed nothing, since a lost ack, confirmed or not, ends in a redelivery that the
- * idempotent handlers absorb. Acks leave on the same connection as the next pull, in order, so the server
- * counts them before it hands out more than `max_ack_pending`; `stop()` flushes them.
+ * idempotent handlers absorb. Order and `concurrency` do not rest on it: the server hands out nothing beyond
+ * `max_ack_pending` until it has applied an ack. `stop()` flushes them.
  */
 function acknowledge(message: JsMsg): void {
   signal(() => message.ack());
 }
 
-/** Counts handlers in flight so the pull loop waits for a free slot before starting the next one. */
+/** Counts running handlers: the pull loop (or, with an orderKey, a key's turn) waits for a free slot. */
 class Slots {
   private available: number;
   private readonly waiting: (() => void)[] = [];

@@ -78,9 +78,11 @@ export class LlmClient {
       maxRetries: options.maxRetries ?? 3,
       timeout: options.timeoutMs ?? 120_000,
       fetch: (url, init) => {
-        const callId = new Headers(init?.headers).get(CALL_HEADER);
+        // Built once here and handed on: the transport reuses a Headers object instead of copying it again.
+        const headers = new Headers(init?.headers);
+        const callId = headers.get(CALL_HEADER);
         if (callId) this.attemptsByCall.set(callId, (this.attemptsByCall.get(callId) ?? 0) + 1);
-        return undiciFetch(url, init);
+        return undiciFetch(url, { ...init, headers });
       },
     });
   }

@@ -31,7 +31,8 @@ export const undiciFetch: Fetch = async (input, init) => {
   if (input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))) {
     return fetch(input, init);
   }
-  const headers = new Headers(init?.headers);
+  // A Headers object is used as given (the caller's, built for this request), `accept-encoding` added to it.
+  const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
   if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'gzip, deflate, br');
   const response = await request(input instanceof URL ? input : String(input), {
     method: (init?.method ?? 'GET') as 'GET',

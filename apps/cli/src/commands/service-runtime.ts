@@ -22,9 +22,18 @@ import v8 from 'node:v8';
  */
 export const RUNTIME_DEFAULTS_ENV = 'CLAWGATE_RUNTIME_DEFAULTS';
 
-export const SERVICE_NODE_FLAGS: readonly { readonly name: string; readonly value: number; readonly setBy: readonly string[] }[] = [
+interface ServiceNodeFlag {
+  readonly name: string;
+  readonly value: number;
+  /** Flags that, given by the operator, mean this one is not added. */
+  readonly setBy: readonly string[];
+  /** A ceiling: not added where Node's own heap limit is already lower. */
+  readonly ceiling?: true;
+}
+
+export const SERVICE_NODE_FLAGS: readonly ServiceNodeFlag[] = [
   { name: 'max-semi-space-size', value: 8, setBy: ['max-semi-space-size', 'max-heap-size'] },
-  { name: 'max-old-space-size', value: 1024, setBy: ['max-old-space-size', 'max-old-space-size-percentage', 'max-heap-size'] },
+  { name: 'max-old-space-size', value: 1024, setBy: ['max-old-space-size', 'max-old-space-size-percentage', 'max-heap-size'], ceiling: true },
 ];
 
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
@@ -37,6 +46,13 @@ export interface RuntimePlan {
 }
 
 export class RuntimeDefaultsError extends Error {}
+
+/** The defaults as an operator would write them, e.g. for `--help`. */
+export function describeRuntimeDefaults(): string {
+  const flags = SERVICE_NODE_FLAGS.map((flag) => `--${flag.name}=${flag.value}`).join(' ');
+  const env = Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
+  return `${flags} and ${env}`;
+}
 
 /** `--max_old_space_size=1` and `--max-old-space-size 1` name the same flag: its name with dashes, or undefined. */
 function flagName(token: string): string | undefined {
@@ -56,7 +72,7 @@ export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.
   if (setting === 'off') return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName).filter((name) => name !== undefined));
   const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.setBy.some((name) => given.has(name)))
-    .filter((flag) => flag.name !== 'max-old-space-size' || flag.value < nodeHeapLimitMb)
+    .filter((flag) => !flag.ceiling || flag.value < nodeHeapLimitMb)
     .map((flag) => `--${flag.name}=${flag.value}`);
   const added = Object.fromEntries(Object.entries(SERVICE_ENV).filter(([name]) => env[name] === undefined));
   if (flags.length === 0 && Object.keys(added).length === 0) return undefined;

@@ -2,7 +2,7 @@ import { type Command } from 'commander';
 import { findAgent, type ResolvedConfig } from '#config';
 import { loadConfigOrReport } from '../config-input.js';
 import { EXIT } from '../exit-codes.js';
-import { execWithRuntimeDefaults, RuntimeDefaultsError } from './service-runtime.js';
+import { describeRuntimeDefaults, execWithRuntimeDefaults, RUNTIME_DEFAULTS_ENV, RuntimeDefaultsError } from './service-runtime.js';
 
 interface Running {
   close(): Promise<unknown>;
@@ -62,8 +62,8 @@ export function registerStartCommand(program: Command): void {
     .option('--no-migrate', `with ${ALL}: do not apply migrations first`)
     .addHelpText(
       'after',
-      '\nEach service runs with --max-semi-space-size=8 --max-old-space-size=1024 and MALLOC_ARENA_MAX=2 unless\n' +
-        'NODE_OPTIONS, the node command line or the environment set them; CLAWGATE_RUNTIME_DEFAULTS=off runs Node as started.',
+      `\nEach service runs with ${describeRuntimeDefaults()} unless\n` +
+        `NODE_OPTIONS, the node command line or the environment set them; ${RUNTIME_DEFAULTS_ENV}=off runs Node as started.`,
     )
     .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
       try {
