@@ -15,6 +15,12 @@ import v8 from 'node:v8';
  *   with little memory: Node sizes the heap from the cgroup limit, and raising it would let the kernel kill the
  *   process before V8 collects).
  * - `MALLOC_ARENA_MAX=2`: two glibc arenas instead of one per thread (V8's GC helpers, libuv's pool).
+ * - `--no-maglev-destroy-on-background --no-maglev-build-code-on-background --no-maglev-deopt-data-on-background`:
+ *   V8's mid-tier compiler (Maglev) finishes and frees its compile jobs on the main thread. Freed from a
+ *   helper thread, their zone memory (tens of MB at peak) left glibc's main arena fragmented and unreturned:
+ *   the agent's malloc heap held 20–34 MB instead of 14–18 MB, 6–10 MB more RSS at no measured CPU cost
+ *   (docs/benchmarks.md, "host C"). V8-internal flags, so added only on the V8 they were measured with (Node
+ *   24's 13.6): an unknown flag would stop Node from starting.
  *
  * A flag the operator gave (on the command line or in `NODE_OPTIONS`, either spelling) and an environment
  * variable already set are kept; `--max-heap-size` (which V8 refuses alongside the other two) keeps both heap
@@ -24,17 +30,34 @@ export const RUNTIME_DEFAULTS_ENV = 'CLAWGATE_RUNTIME_DEFAULTS';
 
 interface ServiceNodeFlag {
   readonly name: string;
-  readonly value: number;
+  /** Written `--name=value`; a flag without one is written `--name`. */
+  readonly value?: number;
   /** Flags that, given by the operator, mean this one is not added. */
   readonly setBy: readonly string[];
   /** A ceiling: not added where Node's own heap limit is already lower. */
   readonly ceiling?: true;
+  /** Added only on a V8 whose version starts with this (a V8-internal flag, unknown to other versions). */
+  readonly v8?: string;
+}
+
+/** Node 24 LTS's V8, where the Maglev flags were measured. */
+const MEASURED_V8 = '13.6';
+
+function mainThreadMaglevFlag(job: string): ServiceNodeFlag {
+  return { name: `no-maglev-${job}-on-background`, setBy: [`maglev-${job}-on-background`, `no-maglev-${job}-on-background`], v8: MEASURED_V8 };
 }
 
 export const SERVICE_NODE_FLAGS: readonly ServiceNodeFlag[] = [
   { name: 'max-semi-space-size', value: 8, setBy: ['max-semi-space-size', 'max-heap-size'] },
   { name: 'max-old-space-size', value: 1024, setBy: ['max-old-space-size', 'max-old-space-size-percentage', 'max-heap-size'], ceiling: true },
+  mainThreadMaglevFlag('destroy'),
+  mainThreadMaglevFlag('build-code'),
+  mainThreadMaglevFlag('deopt-data'),
 ];
+
+function written(flag: ServiceNodeFlag): string {
+  return flag.value === undefined ? `--${flag.name}` : `--${flag.name}=${flag.value}`;
+}
 
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
@@ -49,9 +72,10 @@ export class RuntimeDefaultsError extends Error {}
 
 /** The defaults as an operator would write them, e.g. for `--help`. */
 export function describeRuntimeDefaults(): string {
-  const flags = SERVICE_NODE_FLAGS.map((flag) => `--${flag.name}=${flag.value}`).join(' ');
+  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.v8).map(written).join(' ');
   const env = Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
-  return `${flags} and ${env}`;
+  const v8Only = SERVICE_NODE_FLAGS.filter((flag) => flag.v8).map(written).join(' ');
+  return `${flags}, ${env} and, on V8 ${MEASURED_V8} (Node 24), ${v8Only}`;
 }
 
 /** `--max_old_space_size=1` and `--max-old-space-size 1` name the same flag: its name with dashes, or undefined. */
@@ -64,7 +88,12 @@ function flagName(token: string): string | undefined {
  * What this process lacks of the defaults: undefined when it has them all, when the operator set every one
  * of them otherwise, or when they are turned off. Throws RuntimeDefaultsError on a bad `CLAWGATE_RUNTIME_DEFAULTS`.
  */
-export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.ProcessEnv, nodeHeapLimitMb = Number.POSITIVE_INFINITY): RuntimePlan | undefined {
+export function missingRuntimeDefaults(
+  execArgv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  nodeHeapLimitMb = Number.POSITIVE_INFINITY,
+  v8Version: string = process.versions.v8,
+): RuntimePlan | undefined {
   const setting = env[RUNTIME_DEFAULTS_ENV];
   if (setting !== undefined && setting !== 'on' && setting !== 'off') {
     throw new RuntimeDefaultsError(`${RUNTIME_DEFAULTS_ENV} must be "on" or "off", not "${setting}"`);
@@ -72,8 +101,9 @@ export function missingRuntimeDefaults(execArgv: readonly string[], env: NodeJS.
   if (setting === 'off') return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName).filter((name) => name !== undefined));
   const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.setBy.some((name) => given.has(name)))
-    .filter((flag) => !flag.ceiling || flag.value < nodeHeapLimitMb)
-    .map((flag) => `--${flag.name}=${flag.value}`);
+    .filter((flag) => !flag.ceiling || (flag.value ?? 0) < nodeHeapLimitMb)
+    .filter((flag) => !flag.v8 || v8Version.startsWith(`${flag.v8}.`))
+    .map(written);
   const added = Object.fromEntries(Object.entries(SERVICE_ENV).filter(([name]) => env[name] === undefined));
   if (flags.length === 0 && Object.keys(added).length === 0) return undefined;
   return { flags, env: added };

@@ -2,28 +2,44 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { missingRuntimeDefaults, RuntimeDefaultsError } from './service-runtime.js';
 
+const MAGLEV = ['--no-maglev-destroy-on-background', '--no-maglev-build-code-on-background', '--no-maglev-deopt-data-on-background'];
+const NODE_24_V8 = '13.6.233.17-node.53';
+/** A V8 without the Maglev defaults, for the cases about the other settings. */
+const OTHER_V8 = '14.2.1';
+
 describe('the runtime defaults of clawgate start', () => {
   it('adds the heap flags and the malloc arena limit to a process that has none', () => {
-    assert.deepEqual(missingRuntimeDefaults([], {}), { flags: ['--max-semi-space-size=8', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, OTHER_V8), { flags: ['--max-semi-space-size=8', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2' } });
+  });
+
+  it("adds the Maglev main-thread flags only on the V8 they were measured with (Node refuses a flag its V8 lacks)", () => {
+    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, NODE_24_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV]);
+    for (const other of ['13.60.1', '12.4.254.21-node.33', '14.6.0']) assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, other)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024'], other);
+  });
+
+  it('keeps a Maglev flag the operator gave, in either polarity and spelling', () => {
+    const flags = missingRuntimeDefaults(['--maglev_destroy_on_background'], { NODE_OPTIONS: '--no-maglev-deopt-data-on-background' }, Infinity, NODE_24_V8)?.flags;
+    assert.deepEqual(flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', '--no-maglev-build-code-on-background']);
   });
 
   it('keeps what the operator chose, in NODE_OPTIONS or on the command line, in either spelling', () => {
-    assert.deepEqual(missingRuntimeDefaults(['--max_old_space_size=300'], { NODE_OPTIONS: '--enable-source-maps  --max-semi-space-size 2' }), { flags: [], env: { MALLOC_ARENA_MAX: '2' } });
-    assert.deepEqual(missingRuntimeDefaults(['--cpu-prof'], { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-old-space-size=2048' }), { flags: ['--max-semi-space-size=8'], env: {} });
+    assert.deepEqual(missingRuntimeDefaults(['--max_old_space_size=300'], { NODE_OPTIONS: '--enable-source-maps  --max-semi-space-size 2' }, Infinity, OTHER_V8), { flags: [], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults(['--cpu-prof'], { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--max-old-space-size=2048' }, Infinity, OTHER_V8), { flags: ['--max-semi-space-size=8'], env: {} });
   });
 
   it('adds no heap flag next to --max-heap-size, which V8 refuses alongside them', () => {
-    assert.deepEqual(missingRuntimeDefaults(['--max-heap-size=512'], {}), { flags: [], env: { MALLOC_ARENA_MAX: '2' } });
-    assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--max-old-space-size-percentage=50' }), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults(['--max-heap-size=512'], {}, Infinity, OTHER_V8), { flags: [], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--max-old-space-size-percentage=50' }, Infinity, OTHER_V8), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
   });
 
   it("does not raise the old generation's limit where Node sized it lower (a container with little memory)", () => {
-    assert.deepEqual(missingRuntimeDefaults([], {}, 512), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
-    assert.deepEqual(missingRuntimeDefaults([], {}, 4288)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024']);
+    assert.deepEqual(missingRuntimeDefaults([], {}, 512, OTHER_V8), { flags: ['--max-semi-space-size=8'], env: { MALLOC_ARENA_MAX: '2' } });
+    assert.deepEqual(missingRuntimeDefaults([], {}, 4288, OTHER_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024']);
   });
 
   it('changes nothing once the process has them, so the replaced process does not replace itself again', () => {
-    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024'], { MALLOC_ARENA_MAX: '2' }), undefined);
+    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV], { MALLOC_ARENA_MAX: '2' }, Infinity, NODE_24_V8), undefined);
+    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024'], { MALLOC_ARENA_MAX: '2' }, Infinity, OTHER_V8), undefined);
   });
 
   it('is turned off by CLAWGATE_RUNTIME_DEFAULTS=off and refuses any other value than on or off', () => {
