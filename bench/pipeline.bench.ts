@@ -205,6 +205,27 @@ function rssKb(pid: number): number {
   }
 }
 
+/**
+ * Where a process's resident memory is, from `/proc/<pid>/smaps` (MB): the Node binary's own pages, glibc's
+ * main malloc heap (`[heap]`), other anonymous memory (V8's heap pages, thread arenas, stacks) and other files.
+ */
+function rssDetailMb(pid: number): Record<'binary' | 'malloc_heap' | 'anon' | 'files', number> {
+  const kb = { binary: 0, malloc_heap: 0, anon: 0, files: 0 };
+  let bucket: keyof typeof kb = 'anon';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (mapping) {
+        const name = mapping[1]!;
+        bucket = name === process.execPath ? 'binary' : name === '[heap]' ? 'malloc_heap' : name === '' || name.startsWith('[') ? 'anon' : 'files';
+      } else if (line.startsWith('Rss:')) kb[bucket] += Number(line.split(/\s+/)[1]);
+    }
+  } catch {
+    // The process is gone: zeros.
+  }
+  return { binary: round(kb.binary / 1024), malloc_heap: round(kb.malloc_heap / 1024), anon: round(kb.anon / 1024), files: round(kb.files / 1024) };
+}
+
 /** User + system CPU seconds the process has used so far. */
 function cpuSeconds(pid: number): number {
   try {
@@ -403,6 +424,12 @@ async function main(): Promise<void> {
     console.log(`CPU seconds used: ${Object.entries(cpu).map(([name, seconds]) => `${name} ${seconds}`).join(', ')}; bench process ${round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6)}`);
     const rss = Object.fromEntries(services.map((s) => [s.name, round(s.maxRssKb / 1024)]));
     console.log(`max RSS: ${services.map((s) => `${s.name} ${round(s.maxRssKb / 1024)} MB`).join(', ')}`);
+    const rssDetail = Object.fromEntries(services.map((s) => [s.name, rssDetailMb(s.child.pid!)]));
+    console.log(
+      `RSS at the end (MB; node binary + malloc [heap] + other anonymous, V8's heap included + other files): ${Object.entries(rssDetail)
+        .map(([name, d]) => `${name} ${d.binary} + ${d.malloc_heap} + ${d.anon} + ${d.files}`)
+        .join(', ')}`,
+    );
     console.log(
       JSON.stringify({
         max_msgs_per_s: round(maxRate),
@@ -410,6 +437,7 @@ async function main(): Promise<void> {
         overhead_p99_ms: round(e2eP99 - directP99, 2),
         max_service_rss_mb: Math.max(...Object.values(rss)),
         rss_mb: rss,
+        rss_end_detail_mb: rssDetail,
         cpu_s: cpu,
         best_concurrency: best?.concurrency ?? null,
         best_rates: bestRates.map((r) => round(r)),
