@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { missingRuntimeDefaults, RuntimeDefaultsError } from './service-runtime.js';
 
 const MAGLEV = ['--no-maglev-destroy-on-background', '--no-maglev-build-code-on-background', '--no-maglev-deopt-data-on-background'];
+const GROWING = '--heap-growing-percent=15';
 const NODE_24_V8 = '13.6.233.17-node.53';
-/** A V8 without the Maglev defaults, for the cases about the other settings. */
+/** A V8 without the V8-specific defaults, for the cases about the other settings. */
 const OTHER_V8 = '14.2.1';
 
 describe('the runtime defaults of clawgate start', () => {
@@ -12,14 +13,18 @@ describe('the runtime defaults of clawgate start', () => {
     assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, OTHER_V8), { flags: ['--max-semi-space-size=8', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2' } });
   });
 
-  it("adds the Maglev main-thread flags only on the V8 they were measured with (Node refuses a flag its V8 lacks)", () => {
-    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, NODE_24_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV]);
+  it("adds the heap growing factor and the Maglev main-thread flags only on the V8 they were measured with (Node refuses a flag its V8 lacks)", () => {
+    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, NODE_24_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, ...MAGLEV]);
     for (const other of ['13.60.1', '12.4.254.21-node.33', '14.6.0']) assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, other)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024'], other);
   });
 
   it('keeps a Maglev flag the operator gave, in either polarity and spelling', () => {
     const flags = missingRuntimeDefaults(['--maglev_destroy_on_background'], { NODE_OPTIONS: '--no-maglev-deopt-data-on-background' }, Infinity, NODE_24_V8)?.flags;
-    assert.deepEqual(flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', '--no-maglev-build-code-on-background']);
+    assert.deepEqual(flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, '--no-maglev-build-code-on-background']);
+  });
+
+  it('keeps the heap growing factor the operator gave, whatever the value', () => {
+    assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--heap_growing_percent=50' }, Infinity, NODE_24_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV]);
   });
 
   it('keeps what the operator chose, in NODE_OPTIONS or on the command line, in either spelling', () => {
@@ -38,7 +43,7 @@ describe('the runtime defaults of clawgate start', () => {
   });
 
   it('changes nothing once the process has them, so the replaced process does not replace itself again', () => {
-    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV], { MALLOC_ARENA_MAX: '2' }, Infinity, NODE_24_V8), undefined);
+    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, ...MAGLEV], { MALLOC_ARENA_MAX: '2' }, Infinity, NODE_24_V8), undefined);
     assert.equal(missingRuntimeDefaults(['--max-semi-space-size=8', '--max-old-space-size=1024'], { MALLOC_ARENA_MAX: '2' }, Infinity, OTHER_V8), undefined);
   });
 

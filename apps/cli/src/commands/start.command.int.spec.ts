@@ -57,10 +57,11 @@ describe('clawgate start runs each service with bounded memory settings', () => 
 
   it('the service process (the same pid) has the V8 heap and compiler flags and MALLOC_ARENA_MAX', bounded, async () => {
     const { args, env } = await startedProjector({});
-    // The project's Node is 24 (V8 13.6), where the Maglev flags apply; Node starts with them (it refuses unknown ones).
-    assert.deepEqual(args.slice(1, 6), [
+    // The project's Node is 24 (V8 13.6), where the V8-specific flags apply; Node starts with them (it refuses unknown ones).
+    assert.deepEqual(args.slice(1, 7), [
       '--max-semi-space-size=8',
       '--max-old-space-size=1024',
+      '--heap-growing-percent=15',
       '--no-maglev-destroy-on-background',
       '--no-maglev-build-code-on-background',
       '--no-maglev-deopt-data-on-background',
@@ -79,7 +80,7 @@ describe('clawgate start runs each service with bounded memory settings', () => 
 
   it('CLAWGATE_RUNTIME_DEFAULTS=off leaves Node as it was started', bounded, async () => {
     const { args, env } = await startedProjector({ CLAWGATE_RUNTIME_DEFAULTS: 'off' });
-    assert.ok(!args.some((arg) => arg.startsWith('--max-') || arg.includes('maglev')), args.join(' '));
+    assert.ok(!args.some((arg) => arg.startsWith('--max-') || arg.includes('maglev') || arg.includes('growing')), args.join(' '));
     assert.equal(env.has('MALLOC_ARENA_MAX'), false);
   });
 
