@@ -116,20 +116,32 @@ export function missingRuntimeDefaults(
   return { flags, env: added };
 }
 
+/** What `execWithRuntimeDefaults` reads of the process and calls on it: `process` itself, outside tests. */
+export type ServiceProcess = Pick<NodeJS.Process, 'execArgv' | 'argv' | 'env' | 'execPath' | 'platform' | 'version' | 'execve'>;
+
 /**
  * Replaces this process (same pid, same stdio, same arguments) with one that has the runtime defaults, when it
- * lacks any. Returns only when nothing is to change or the process cannot be replaced (Windows, a worker thread,
- * a failed exec, said on stderr): the service then runs with Node's own sizing.
+ * lacks any. Returns only when nothing is to change or the process cannot be replaced (a Node without
+ * `process.execve`, i.e. before 23.11; Windows; a failed exec): the service then runs with Node's own sizing,
+ * and a line on stderr says so and what to set instead.
  *
  * Call it before anything is written to stdout or stderr (output still in a pipe's buffer is lost with the old
  * process) and never in a process started with an IPC channel (`fork()`): the new process does not have it.
  */
-export function execWithRuntimeDefaults(): void {
-  const plan = missingRuntimeDefaults(process.execArgv, process.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20);
-  if (plan === undefined || typeof process.execve !== 'function' || process.platform === 'win32') return;
+export function execWithRuntimeDefaults(running: ServiceProcess = process, warn: (line: string) => void = (line) => console.error(line)): void {
+  const plan = missingRuntimeDefaults(running.execArgv, running.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (plan === undefined) return;
+  const wanted = [...plan.flags, ...Object.entries(plan.env).map(([name, value]) => `${name}=${value}`)].join(' ');
+  if (typeof running.execve !== 'function' || running.platform === 'win32') {
+    warn(
+      `start: running with Node's own memory sizing: Node ${running.version} on ${running.platform} cannot restart itself with ${wanted} ` +
+        `(that needs process.execve: Node 23.11 or later, not on Windows). Start node with them yourself, or set ${RUNTIME_DEFAULTS_ENV}=off.`,
+    );
+    return;
+  }
   try {
-    process.execve(process.execPath, [process.execPath, ...plan.flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...plan.env });
+    running.execve(running.execPath, [running.execPath, ...plan.flags, ...running.execArgv, ...running.argv.slice(1)], { ...running.env, ...plan.env });
   } catch (error) {
-    console.error(`start: running with Node's own memory sizing (could not apply ${[...plan.flags, ...Object.keys(plan.env)].join(' ')}: ${error instanceof Error ? error.message : String(error)})`);
+    warn(`start: running with Node's own memory sizing (could not apply ${wanted}: ${error instanceof Error ? error.message : String(error)})`);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { missingRuntimeDefaults, RuntimeDefaultsError } from './service-runtime.js';
+import { execWithRuntimeDefaults, missingRuntimeDefaults, RuntimeDefaultsError, type ServiceProcess } from './service-runtime.js';
 
 const MAGLEV = ['--no-maglev-destroy-on-background', '--no-maglev-build-code-on-background', '--no-maglev-deopt-data-on-background'];
 const GROWING = '--heap-growing-percent=15';
@@ -51,5 +51,41 @@ describe('the runtime defaults of clawgate start', () => {
     assert.equal(missingRuntimeDefaults([], { CLAWGATE_RUNTIME_DEFAULTS: 'off' }), undefined);
     assert.notEqual(missingRuntimeDefaults([], { CLAWGATE_RUNTIME_DEFAULTS: 'on' }), undefined);
     assert.throws(() => missingRuntimeDefaults([], { CLAWGATE_RUNTIME_DEFAULTS: 'no' }), (error: unknown) => error instanceof RuntimeDefaultsError && /CLAWGATE_RUNTIME_DEFAULTS must be "on" or "off", not "no"/.test(error.message));
+  });
+
+  describe('when the process cannot be restarted with them', () => {
+    const node20: ServiceProcess = { execArgv: [], argv: ['/usr/bin/node', 'clawgate', 'start', 'agent'], env: {}, execPath: '/usr/bin/node', platform: 'linux', version: 'v20.20.2', execve: undefined };
+
+    it('says so on stderr, with the Node version and what to set, under a Node without process.execve', () => {
+      const lines: string[] = [];
+      execWithRuntimeDefaults(node20, (line) => lines.push(line));
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, /^start: running with Node's own memory sizing: Node v20\.20\.2 on linux cannot restart itself with --max-semi-space-size=8 .*MALLOC_ARENA_MAX=2 \(that needs process\.execve: Node 23\.11 or later, not on Windows\)\. .*CLAWGATE_RUNTIME_DEFAULTS=off\.$/);
+    });
+
+    it('says nothing when the process already has them or they are turned off', () => {
+      const lines: string[] = [];
+      execWithRuntimeDefaults({ ...node20, env: { CLAWGATE_RUNTIME_DEFAULTS: 'off' } }, (line) => lines.push(line));
+      execWithRuntimeDefaults({ ...node20, execArgv: ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, ...MAGLEV], env: { MALLOC_ARENA_MAX: '2' } }, (line) => lines.push(line));
+      assert.deepEqual(lines, []);
+    });
+
+    it('reports a failed exec with its reason and keeps running', () => {
+      const lines: string[] = [];
+      const calls: unknown[][] = [];
+      const execve = (...args: unknown[]): never => {
+        calls.push(args);
+        throw new Error('EACCES: permission denied');
+      };
+      execWithRuntimeDefaults({ ...node20, execve }, (line) => lines.push(line));
+      assert.equal(calls.length, 1);
+      const [file, args, env] = calls[0] as [string, string[], NodeJS.ProcessEnv];
+      assert.equal(file, '/usr/bin/node');
+      assert.deepEqual(args.slice(-3), ['clawgate', 'start', 'agent']);
+      assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
+      assert.equal(env.MALLOC_ARENA_MAX, '2');
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, /^start: running with Node's own memory sizing \(could not apply --max-semi-space-size=8 .*: EACCES: permission denied\)$/);
+    });
   });
 });
