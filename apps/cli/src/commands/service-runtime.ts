@@ -14,9 +14,8 @@ import v8 from 'node:v8';
  *   ~1.6× instead of 4× after each collection. Left out where Node's own limit is already lower (a container
  *   with little memory: Node sizes the heap from the cgroup limit, and raising it would let the kernel kill the
  *   process before V8 collects).
- * - `--heap-growing-percent=15`: after each full collection V8 lets the old generation grow to 1.15× what
- *   survived (or by its minimum step of a few MB) before the next, instead of the 1.1–4× it picks from its own
- *   speed (~1.65× in the agent under load: ~72 MB for ~44 MB live). Full collections run more often, each as
+ * - `--heap-growing-percent=15`: after each full collection V8 lets the old generation grow to about 1.15× what
+ *   survived before the next, instead of the 1.1–4× it picks from its own speed (~1.65× in the agent under load: ~72 MB for ~44 MB live). Full collections run more often, each as
  *   cheap: under the pipeline benchmark the agent's peak RSS was ~15 MB lower and the gateway's ~12 MB (medians
  *   of 6 runs against 3) at the same CPU per message (docs/benchmarks.md, "host D"). Added only on Node 24's V8,
  *   where it was measured.
