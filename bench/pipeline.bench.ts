@@ -194,6 +194,7 @@ function startService(name: string, configFile: string, childEnv: NodeJS.Process
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     child.once('exit', (code, signal) => {
+      log?.end();
       if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it ran:\n${service.output.join('\n')}`));
     });
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
+import { unusedPort } from '#testing';
 
 /** A Bot API error the front answers instead of the emulator (a user who blocked the bot, a rate limit). */
 export interface InjectedError {
@@ -44,7 +45,7 @@ export class TelegramEmulator {
 
   static async start(): Promise<TelegramEmulator> {
     // The emulator takes 0 for "use 9000", so it gets a port found free a moment ago.
-    const emulator = new TelegramServer({ host: '127.0.0.1', port: await freePort(), storeTimeout: 3_600 });
+    const emulator = new TelegramServer({ host: '127.0.0.1', port: await unusedPort(), storeTimeout: 3_600 });
     await emulator.start();
     // Requests arrive only after listen(), when `front` exists.
     const server = createServer((request, response) => {
@@ -238,16 +239,5 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
   });
 }

@@ -15,10 +15,10 @@ import v8 from 'node:v8';
  *   with little memory: Node sizes the heap from the cgroup limit, and raising it would let the kernel kill the
  *   process before V8 collects).
  * - `--heap-growing-percent=15`: after each full collection V8 lets the old generation grow to about 1.15× what
- *   survived before the next, instead of the 1.1–4× it picks from its own speed (~1.65× in the agent under load: ~72 MB for ~44 MB live). Full collections run more often, each as
- *   cheap: under the pipeline benchmark the agent's peak RSS was ~15 MB lower and the gateway's ~12 MB (medians
- *   of 6 runs against 3) at the same CPU per message (docs/benchmarks.md, "host D"). Added only on Node 24's V8,
- *   where it was measured.
+ *   survived before the next, instead of the 1.1–4× it picks from its own speed (~1.65× in the agent under
+ *   load: ~72 MB for ~44 MB live). Full collections run more often, each as cheap: under the pipeline benchmark
+ *   the agent's peak RSS was ~15 MB lower and the gateway's ~12 MB (medians of 6 runs against 3) at the same CPU
+ *   per message (docs/benchmarks.md, "host D"). Added only on Node 24's V8, where it was measured.
  * - `MALLOC_ARENA_MAX=2`: two glibc arenas instead of one per thread (V8's GC helpers, libuv's pool).
  * - `--no-maglev-destroy-on-background --no-maglev-build-code-on-background --no-maglev-deopt-data-on-background`:
  *   V8's mid-tier compiler (Maglev) finishes and frees its compile jobs on the main thread. Freed from a
@@ -67,6 +67,11 @@ function written(flag: ServiceNodeFlag): string {
 
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
+/** Environment variables as an operator would write them: `NAME=value NAME=value`. */
+function assignments(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([name, value]) => `${name}=${value}`);
+}
+
 export interface RuntimePlan {
   /** Node flags to add, `--name=value`. */
   readonly flags: readonly string[];
@@ -79,7 +84,7 @@ export class RuntimeDefaultsError extends Error {}
 /** The defaults as an operator would write them, e.g. for `--help`. */
 export function describeRuntimeDefaults(): string {
   const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.v8).map(written).join(' ');
-  const env = Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
+  const env = assignments(SERVICE_ENV).join(' ');
   const v8Only = SERVICE_NODE_FLAGS.filter((flag) => flag.v8).map(written).join(' ');
   return `${flags}, ${env} and, on V8 ${MEASURED_V8} (Node 24), ${v8Only}`;
 }
@@ -130,7 +135,7 @@ export type ServiceProcess = Pick<NodeJS.Process, 'execArgv' | 'argv' | 'env' | 
 export function execWithRuntimeDefaults(running: ServiceProcess = process, warn: (line: string) => void = (line) => console.error(line)): void {
   const plan = missingRuntimeDefaults(running.execArgv, running.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20);
   if (plan === undefined) return;
-  const wanted = [...plan.flags, ...Object.entries(plan.env).map(([name, value]) => `${name}=${value}`)].join(' ');
+  const wanted = [...plan.flags, ...assignments(plan.env)].join(' ');
   if (typeof running.execve !== 'function' || running.platform === 'win32') {
     warn(
       `start: running with Node's own memory sizing: Node ${running.version} on ${running.platform} cannot restart itself with ${wanted} ` +
