@@ -7,7 +7,7 @@
 // that every answered message left its events in the store. Last line: JSON. `npm run -s bench:pipeline`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import os from 'node:os';
@@ -176,6 +176,7 @@ function startService(name: string, configFile: string, childEnv: NodeJS.Process
   const child = spawn(process.execPath, [...nodeArgs, ...profile, cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const service: Service = { name, child, maxRssKb: 0, output: [] };
   // Every line a service writes (e.g. with BENCH_NODE_ARGS=--trace-gc), kept whole in <dir>/<service>.log.
+  if (env.BENCH_SERVICE_LOG_DIR) mkdirSync(env.BENCH_SERVICE_LOG_DIR, { recursive: true });
   const log = env.BENCH_SERVICE_LOG_DIR ? createWriteStream(path.join(env.BENCH_SERVICE_LOG_DIR, `${name}.log`)) : undefined;
   return new Promise((resolve, reject) => {
     let ready = false;
