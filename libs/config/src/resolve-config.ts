@@ -1,4 +1,5 @@
-import { parseRule, type Rule } from '#policy';
+// The rule parser alone: the engine (and its shell parser) is loaded only by the services that decide.
+import { parseRule, type Rule } from '#policy/rules';
 import { type ConfigProblem } from './config-error.js';
 import { suggestKey } from './did-you-mean.js';
 import {

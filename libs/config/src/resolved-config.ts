@@ -1,4 +1,4 @@
-import { type PermissionSet } from '#policy';
+import { type PermissionSet } from '#policy/rules';
 import { type RawConfig } from './schema.js';
 import { type SandboxSettings } from './sandbox-settings.js';
 
