@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
+import { serviceLogger, type ServiceLogLevel } from '#lifecycle';
 import { startTelemetry } from '#telemetry';
 import { GatewayModule } from './gateway.module.js';
 import { type GatewayModuleOptions } from './gateway-options.js';
@@ -14,6 +15,8 @@ export interface StartGatewayOptions extends GatewayModuleOptions {
   /** Overrides `gateway.bind`. */
   readonly bind?: string | undefined;
   readonly logger?: boolean | undefined;
+  /** What the gateway logs (default `info`). */
+  readonly logLevel?: ServiceLogLevel | undefined;
   /** Stop on SIGINT/SIGTERM by itself (default); `clawgate start all` handles the signals for every service. */
   readonly shutdownHooks?: boolean | undefined;
 }
@@ -43,7 +46,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<INestA
   }
   await startTelemetry('clawgate-gateway');
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(options), {
-    logger: options.logger === false ? false : ['log', 'warn', 'error'],
+    logger: serviceLogger(options.logger, options.logLevel),
     abortOnError: false,
     // Slack signs the exact bytes it sent; the signature is checked over them, not over re-encoded JSON.
     rawBody: true,

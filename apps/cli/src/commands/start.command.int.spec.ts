@@ -47,7 +47,9 @@ describe('clawgate start runs each service with bounded memory settings', () => 
         });
         void exited.then(() => reject(new Error(`projector exited before it ran:\n${output}`)));
       });
-      return processOf(projector.pid!);
+      // A moment for the lines written after "running" (none at warn).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { ...processOf(projector.pid!), output };
     } finally {
       projector.kill('SIGTERM');
       const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
@@ -82,6 +84,24 @@ describe('clawgate start runs each service with bounded memory settings', () => 
     const { args, env } = await startedProjector({ CLAWGATE_RUNTIME_DEFAULTS: 'off' });
     assert.ok(!args.some((arg) => arg.startsWith('--max-') || arg.includes('maglev') || arg.includes('growing')), args.join(' '));
     assert.equal(env.has('MALLOC_ARENA_MAX'), false);
+  });
+
+  it('stamps log lines in ISO 8601 UTC, and CLAWGATE_LOG_LEVEL=warn leaves out the informational ones', bounded, async () => {
+    const info = await startedProjector({});
+    assert.match(info.output, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +LOG .*projector ready: subscription/, info.output);
+    const warn = await startedProjector({ CLAWGATE_LOG_LEVEL: 'warn' });
+    assert.doesNotMatch(warn.output, /projector ready|LOG/, warn.output);
+  });
+
+  it('a CLAWGATE_LOG_LEVEL that is not a level is bad input, named, and nothing starts', () => {
+    const run = spawnSync(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url, CLAWGATE_LOG_LEVEL: 'loud' },
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /start: CLAWGATE_LOG_LEVEL must be one of error, warn, info, debug, not "loud"/);
+    assert.doesNotMatch(run.stdout, /running/);
   });
 
   it('a CLAWGATE_RUNTIME_DEFAULTS other than on or off is bad input, named, and nothing starts', () => {

@@ -1,7 +1,9 @@
 import { type Command } from 'commander';
 import { findAgent, type ResolvedConfig } from '#config';
+import { LOG_LEVEL_ENV, LogLevelError, parseLogLevel, type ServiceLogLevel } from '#lifecycle/log-level';
 import { loadConfigOrReport } from '../config-input.js';
 import { EXIT } from '../exit-codes.js';
+import { loadNestCommon } from './load-nest.js';
 import { describeRuntimeDefaults, execWithRuntimeDefaults, RUNTIME_DEFAULTS_ENV, RuntimeDefaultsError } from './service-runtime.js';
 
 interface Running {
@@ -16,6 +18,7 @@ interface StartContext {
   natsUrl: string | undefined;
   subjectPrefix: string | undefined;
   agentId: string | undefined;
+  logLevel: ServiceLogLevel;
 }
 
 /**
@@ -28,23 +31,23 @@ const SERVICES: Record<string, (context: StartContext) => Promise<Running>> = {
     const { startProjector } = await import('../../../projector/src/start-projector.js');
     const audit = c.config.logging.auditLog;
     const auditFile = audit.enabled && audit.path ? { path: audit.path, includeMessages: audit.includeMessages, includeTools: audit.includeTools, rotateBytes: audit.rotateBytes } : undefined;
-    return startProjector({ databaseUrl: c.databaseUrl, shutdownHooks: false, auditFile, digests: audit.digests });
+    return startProjector({ databaseUrl: c.databaseUrl, logLevel: c.logLevel, shutdownHooks: false, auditFile, digests: audit.digests });
   },
   authz: async (c) => {
     const { startAuthz } = await import('../../../authz/src/start-authz.js');
-    return startAuthz({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+    return startAuthz({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, logLevel: c.logLevel, shutdownHooks: false });
   },
   sandbox: async (c) => {
     const { startSandbox } = await import('../../../sandbox/src/start-sandbox.js');
-    return startSandbox({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+    return startSandbox({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, logLevel: c.logLevel, shutdownHooks: false });
   },
   agent: async (c) => {
     const { startAgent } = await import('../../../agent/src/start-agent.js');
-    return startAgent({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, agentId: c.agentId, shutdownHooks: false });
+    return startAgent({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, agentId: c.agentId, logLevel: c.logLevel, shutdownHooks: false });
   },
   gateway: async (c) => {
     const { startGateway, gatewayUrl } = await import('../../../gateway/src/start-gateway.js');
-    const app = await startGateway({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, shutdownHooks: false });
+    const app = await startGateway({ config: c.config, databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, subjectPrefix: c.subjectPrefix, logLevel: c.logLevel, shutdownHooks: false });
     return { close: () => app.close(), banner: `WebChat at ${gatewayUrl(app)}/` };
   },
 };
@@ -63,7 +66,8 @@ export function registerStartCommand(program: Command): void {
     .addHelpText(
       'after',
       `\nEach service runs with ${describeRuntimeDefaults()} unless\n` +
-        `NODE_OPTIONS, the node command line or the environment set them; ${RUNTIME_DEFAULTS_ENV}=off runs Node as started.`,
+        `NODE_OPTIONS, the node command line or the environment set them; ${RUNTIME_DEFAULTS_ENV}=off runs Node as started.\n` +
+        `${LOG_LEVEL_ENV}=error|warn|info|debug sets what the services log (default info; debug adds a line per authorized message).`,
     )
     .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
       try {
@@ -76,6 +80,13 @@ export function registerStartCommand(program: Command): void {
         return badInput(`unknown service "${service}": choose one of ${[...names, ALL].join(', ')}`);
       }
       if (options.agent !== undefined && service !== 'agent') return badInput('--agent applies to the agent service only');
+      let logLevel: ServiceLogLevel;
+      try {
+        logLevel = parseLogLevel(process.env[LOG_LEVEL_ENV]);
+      } catch (error) {
+        if (error instanceof LogLevelError) return badInput(error.message);
+        throw error;
+      }
       const config = loadConfigOrReport(options.config);
       if (!config) return;
       if (options.agent !== undefined && !findAgent(config, options.agent)) {
@@ -87,7 +98,9 @@ export function registerStartCommand(program: Command): void {
         natsUrl: process.env.NATS_URL,
         subjectPrefix: process.env.CLAWGATE_SUBJECT_PREFIX,
         agentId: options.agent,
+        logLevel,
       };
+      await loadNestCommon();
 
       const { startTelemetry } = await import('#telemetry');
       const telemetry = await startTelemetry(service === ALL ? 'clawgate' : `clawgate-${service}`);

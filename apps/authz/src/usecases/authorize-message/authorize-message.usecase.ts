@@ -54,11 +54,10 @@ export class AuthorizeMessageUseCase {
     try {
       const appended = await this.store.append(decision.streamId, decision.events, { expectedVersion: 'any' });
       const outcome = appended.events[1]!;
-      this.logger.log(
-        decision.route.outcome === 'authorized'
-          ? `message ${message.messageId} authorized for agent ${decision.route.agentId}`
-          : `message ${message.messageId} rejected: ${decision.route.reason}`,
-      );
+      // Rejections are rare and worth an operator's attention; an authorized message is the normal case, logged at
+      // debug: a line per message cost authz ~7 % of its CPU under load (docs/benchmarks.md). Both are events anyway.
+      if (decision.route.outcome === 'authorized') this.logger.debug(`message ${message.messageId} authorized for agent ${decision.route.agentId}`);
+      else this.logger.log(`message ${message.messageId} rejected: ${decision.route.reason}`);
       return outcome;
     } catch (error) {
       // Another delivery of this message recorded its outcome first (possibly under an older config).
