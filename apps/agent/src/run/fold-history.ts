@@ -10,6 +10,16 @@ export interface HistorySummary {
   chars: number;
 }
 
+/**
+ * Not an event: what the agent's session cache keeps of a finished message, in the place of its
+ * `MessageReceived` — the text and the reply's (none when the message failed), without ids or metadata.
+ */
+export const FINISHED_TURN = 'clawgate.agent.FinishedTurn';
+export interface FinishedTurn {
+  text: string;
+  reply?: string;
+}
+
 /** A turn of the conversation as the model sees it. */
 export interface Turn {
   role: 'user' | 'assistant';
@@ -39,7 +49,7 @@ export class CurrentMessageMissingError extends Error {
 export function foldHistory(events: readonly { type: string; data: unknown }[], currentMessageId: string, budgetChars: number): FoldedHistory {
   // A message that arrived while the previous one was being answered sits before that answer in the stream:
   // pair each earlier message with its reply by message id, wherever the reply landed.
-  const asked: MessageReceived[] = [];
+  const asked: { text: string; messageId?: string; reply?: string }[] = [];
   const replies = new Map<string, string>();
   let current: MessageReceived | undefined;
   const summarized: HistorySummary = { turns: 0, chars: 0 };
@@ -48,6 +58,8 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
       const summary = event.data as HistorySummary;
       summarized.turns += summary.turns;
       summarized.chars += summary.chars;
+    } else if (event.type === FINISHED_TURN) {
+      if (!current) asked.push(event.data as FinishedTurn);
     } else if (event.type === EVENT_TYPES.MessageReceived) {
       const received = event.data as MessageReceived;
       if (received.messageId === currentMessageId) current = received;
@@ -58,7 +70,7 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
     }
   }
   const earlier: Turn[] = asked.flatMap((received) => {
-    const reply = replies.get(received.messageId);
+    const reply = received.reply ?? (received.messageId === undefined ? undefined : replies.get(received.messageId));
     return reply === undefined ? [{ role: 'user' as const, content: received.text }] : [{ role: 'user' as const, content: received.text }, { role: 'assistant' as const, content: reply }];
   });
   if (!current) throw new CurrentMessageMissingError(currentMessageId);

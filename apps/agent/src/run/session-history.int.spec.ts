@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { EVENT_TYPES, StreamIds, type EventMetadata, type NewEvent } from '#contracts';
 import { EventStore } from '#event-store';
 import { createTestDatabase, type TestDatabase } from '#testing';
-import { foldHistory, HISTORY_SUMMARY } from './fold-history.js';
+import { FINISHED_TURN, foldHistory, HISTORY_SUMMARY } from './fold-history.js';
 import { SessionHistory } from './session-history.js';
 
 const metadata: EventMetadata = { correlationId: 'c', causationId: 'c', actor: { kind: 'service', id: 'test' }, service: 'test' };
@@ -64,15 +64,15 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     assert.deepEqual(
       second.map((e) => [e.type, e.streamVersion]),
       [
-        [EVENT_TYPES.MessageReceived, 1],
-        [EVENT_TYPES.ReplyProduced, 4],
+        [FINISHED_TURN, 1],
         [EVENT_TYPES.MessageReceived, 6],
         [EVENT_TYPES.MessageAuthorized, 7],
         [EVENT_TYPES.LlmCallCompleted, 8],
       ],
-      'm1 finished: its text and reply only; m2 running: authorized, and its model call as a marker; no deliveries',
+      'm1 finished: one entry in its place; m2 running: authorized, and its model call as a marker; no deliveries',
     );
-    assert.deepEqual(second[4]?.data, { messageId: 'm2', iteration: 1 });
+    assert.deepEqual(second[0]?.data, { text: 'one', reply: 'uno' }, 'm1: its text and its reply only');
+    assert.deepEqual(second[3]?.data, { messageId: 'm2', iteration: 1 });
     assert.deepEqual(await history.read('webchat:alice'), second, 'nothing new: the same');
   });
 

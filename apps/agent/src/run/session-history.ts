@@ -1,6 +1,6 @@
 import { EVENT_TYPES, StreamIds, type RecordedEvent } from '#contracts';
 import { type EventStore } from '#event-store';
-import { HISTORY_SUMMARY, type HistorySummary } from './fold-history.js';
+import { FINISHED_TURN, type FinishedTurn, HISTORY_SUMMARY, type HistorySummary } from './fold-history.js';
 
 /** The part of a session event the agent needs: the history fold and the earlier-message check. */
 export interface SessionEntry {
@@ -22,13 +22,16 @@ export interface SessionHistoryLimits {
 
 export const SESSION_HISTORY_DEFAULTS: Omit<SessionHistoryLimits, 'budgetChars'> = { maxSessions: 2_000, maxChars: 8_000_000, idleMs: 15 * 60_000 };
 
-/** Only these types matter to a run; the rest of the session stream (deliveries, truncations, …) is skipped. */
-const KEPT = new Set<string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed]);
+/**
+ * Only these types matter to a run; the rest of the session stream (deliveries, truncations, …) is skipped. Each
+ * maps to the one string of its name, which a kept entry holds instead of the copy every row read brings.
+ */
+const KEPT = new Map<string, string>([EVENT_TYPES.MessageReceived, EVENT_TYPES.MessageAuthorized, EVENT_TYPES.ReplyProduced, EVENT_TYPES.RunFailed].map((type) => [type, type]));
 /**
  * Model calls are kept only as a marker (which message, which iteration): enough to know a redelivered run has
  * a recorded answer to replay, which is then read in full; their content and tool calls stay in the store.
  */
-const MARKED = new Set<string>([EVENT_TYPES.LlmCallCompleted]);
+const MARKED = new Map<string, string>([EVENT_TYPES.LlmCallCompleted].map((type) => [type, type]));
 
 /** The events that finish a message: after one of them the message is answered or has failed. */
 export function isOutcome(type: string): boolean {
@@ -131,62 +134,69 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
     // Versions are dense, except where `audit prune` removed old events: nothing to check beyond order.
     cached.version = event.streamVersion;
     let data: unknown;
-    if (KEPT.has(event.type)) data = event.data;
-    else if (MARKED.has(event.type)) data = pick(event.data, 'messageId', 'iteration');
+    let type = KEPT.get(event.type);
+    if (type) data = event.data;
+    else if ((type = MARKED.get(event.type))) data = pick(event.data, 'messageId', 'iteration');
     else continue;
-    cached.entries.push({ type: event.type, streamVersion: event.streamVersion, data });
+    cached.entries.push({ type, streamVersion: event.streamVersion, data });
     cached.chars += JSON.stringify(data).length;
     if (isOutcome(event.type)) finishes = true;
   }
   return finishes;
 }
 
-/** Shrinks finished messages to what the fold needs and summarizes a finished prefix beyond the budget. */
+/**
+ * Shrinks each finished message to one {@link FINISHED_TURN} in the place of its `MessageReceived` (its text and
+ * its reply's: what the fold replays), drops the rest of its entries, and summarizes a finished prefix beyond the
+ * budget.
+ */
 function compact(cached: Cached, budgetChars: number): void {
   const entries = cached.entries;
-  const finished = new Set<unknown>();
+  const outcomes = new Map<unknown, SessionEntry>();
   for (const entry of entries) {
-    if (isOutcome(entry.type)) finished.add(messageIdOf(entry));
+    if (isOutcome(entry.type)) outcomes.set(messageIdOf(entry), entry);
   }
   const kept: SessionEntry[] = [];
   for (const entry of entries) {
-    const done = finished.has(messageIdOf(entry));
-    if (entry.type === EVENT_TYPES.MessageReceived) kept.push(done ? { ...entry, data: pick(entry.data, 'messageId', 'text') } : entry);
-    else if (entry.type === EVENT_TYPES.ReplyProduced) kept.push({ ...entry, data: pick(entry.data, 'messageId', 'text') });
-    else if (entry.type === EVENT_TYPES.RunFailed) kept.push({ ...entry, data: pick(entry.data, 'messageId') });
-    // The earlier-message check and the replay of recorded model calls concern unfinished messages only.
-    else if (!done || entry.type === HISTORY_SUMMARY) kept.push(entry);
+    if (entry.type === FINISHED_TURN || entry.type === HISTORY_SUMMARY) {
+      kept.push(entry);
+      continue;
+    }
+    const outcome = outcomes.get(messageIdOf(entry));
+    // An unfinished message is kept whole: the earlier-message check and the replay of recorded model calls.
+    if (!outcome) kept.push(entry);
+    else if (entry.type === EVENT_TYPES.MessageReceived) {
+      const turn: FinishedTurn = { text: textOf(entry) };
+      if (outcome.type === EVENT_TYPES.ReplyProduced) turn.reply = textOf(outcome);
+      kept.push({ type: FINISHED_TURN, streamVersion: entry.streamVersion, data: turn });
+    }
   }
 
-  // The latest cut before which every message is finished, with its outcome, and after which the finished
-  // conversation is longer than the budget: a fold of any later message drops everything before the cut.
-  // Only messages received before the first unfinished one count: a later message (one that failed while an
-  // earlier one still ran) is never in the conversation of that earlier one.
-  const countable = new Set<unknown>();
-  for (const entry of kept) {
-    if (entry.type !== EVENT_TYPES.MessageReceived) continue;
-    if (!finished.has(messageIdOf(entry))) break;
-    countable.add(messageIdOf(entry));
-  }
-  const suffixChars: number[] = new Array<number>(kept.length + 1).fill(0);
-  for (let index = kept.length - 1; index >= 0; index--) suffixChars[index] = suffixChars[index + 1]! + finishedTurnChars(kept[index]!, countable);
+  // The latest cut before which every message is finished and after which the finished conversation is longer
+  // than the budget: a fold of any later message drops everything before the cut. Only turns before the first
+  // unfinished message count: a later message (one that failed while an earlier one still ran) is never in the
+  // conversation of that earlier one, and no cut passes an unfinished message.
+  let firstUnfinished = kept.findIndex((entry) => entry.type === EVENT_TYPES.MessageReceived);
+  if (firstUnfinished < 0) firstUnfinished = kept.length;
+  let suffixChars = 0;
   let cut = 0;
-  const pending = new Set<unknown>();
-  for (const [index, entry] of kept.entries()) {
-    if (entry.type === EVENT_TYPES.MessageReceived) pending.add(messageIdOf(entry));
-    else if (isOutcome(entry.type)) pending.delete(messageIdOf(entry));
-    if (pending.size === 0 && suffixChars[index + 1]! > budgetChars) cut = index + 1;
+  for (let index = firstUnfinished - 1; index >= 0; index--) {
+    if (suffixChars > budgetChars) {
+      cut = index + 1;
+      break;
+    }
+    suffixChars += turnChars(kept[index]!);
   }
   if (cut > 1 || (cut === 1 && kept[0]!.type !== HISTORY_SUMMARY)) {
-    // Every message before the cut is countable, and so are the replies to them: the turns the fold would drop.
     const summary: HistorySummary = { turns: 0, chars: 0 };
     for (const entry of kept.slice(0, cut)) {
       if (entry.type === HISTORY_SUMMARY) {
         summary.turns += (entry.data as HistorySummary).turns;
         summary.chars += (entry.data as HistorySummary).chars;
-      } else if (isCountableTurn(entry, countable)) {
-        summary.turns += 1;
-        summary.chars += textOf(entry).length;
+      } else if (entry.type === FINISHED_TURN) {
+        const turn = entry.data as FinishedTurn;
+        summary.turns += turn.reply === undefined ? 1 : 2;
+        summary.chars += turnChars(entry);
       }
     }
     kept.splice(0, cut, { type: HISTORY_SUMMARY, streamVersion: kept[cut - 1]!.streamVersion, data: summary });
@@ -195,14 +205,11 @@ function compact(cached: Cached, budgetChars: number): void {
   cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
 }
 
-/** A question or reply of a countable (finished, early enough) message: a turn of the conversation. */
-function isCountableTurn(entry: SessionEntry, countable: ReadonlySet<unknown>): boolean {
-  return (entry.type === EVENT_TYPES.MessageReceived || entry.type === EVENT_TYPES.ReplyProduced) && countable.has(messageIdOf(entry));
-}
-
-/** Characters such a turn adds to the conversation; else 0. */
-function finishedTurnChars(entry: SessionEntry, countable: ReadonlySet<unknown>): number {
-  return isCountableTurn(entry, countable) ? textOf(entry).length : 0;
+/** Characters a finished turn adds to the conversation (its text and its reply's); else 0. */
+function turnChars(entry: SessionEntry): number {
+  if (entry.type !== FINISHED_TURN) return 0;
+  const turn = entry.data as FinishedTurn;
+  return turn.text.length + (turn.reply?.length ?? 0);
 }
 
 function messageIdOf(entry: SessionEntry): unknown {
