@@ -9,6 +9,9 @@ import v8 from 'node:v8';
  * about 50 MB live (docs/benchmarks.md, "Memory"). These settings keep each service near what it uses:
  *
  * - `--max-semi-space-size=8`: a 16 MB young generation. Scavenges are more frequent and each is as cheap.
+ *   The agent's is 2 (a 4 MB young generation): its peak RSS under the pipeline benchmark fell from 153–159 MB
+ *   to 140–144 MB, for ~17 % more CPU per message in the agent (more scavenges) — the one service whose memory
+ *   was over its 150 MB target, with the most to keep (docs/benchmarks.md, "host E"). `start all` keeps 8.
  * - `--max-old-space-size=1024`: a ceiling no service nears (the agent's bounded caches hold < 20 MB; `start
  *   all`, every service in one heap, holds ~150 MB live), set because below 2 GB V8 grows the old generation by
  *   ~1.6× instead of 4× after each collection. Left out where Node's own limit is already lower (a container
@@ -43,6 +46,8 @@ interface ServiceNodeFlag {
   readonly ceiling?: true;
   /** Added only on a V8 whose version starts with this (a V8-internal flag, unknown to other versions). */
   readonly v8?: string;
+  /** Another value for these services. */
+  readonly per?: Readonly<Record<string, number>>;
 }
 
 /** Node 24 LTS's V8, where the V8-internal flags below were measured. */
@@ -53,7 +58,7 @@ function mainThreadMaglevFlag(job: string): ServiceNodeFlag {
 }
 
 export const SERVICE_NODE_FLAGS: readonly ServiceNodeFlag[] = [
-  { name: 'max-semi-space-size', value: 8, setBy: ['max-semi-space-size', 'max-heap-size'] },
+  { name: 'max-semi-space-size', value: 8, per: { agent: 2 }, setBy: ['max-semi-space-size', 'max-heap-size'] },
   { name: 'max-old-space-size', value: 1024, setBy: ['max-old-space-size', 'max-old-space-size-percentage', 'max-heap-size'], ceiling: true },
   { name: 'heap-growing-percent', value: 15, setBy: ['heap-growing-percent'], v8: MEASURED_V8 },
   mainThreadMaglevFlag('destroy'),
@@ -61,8 +66,18 @@ export const SERVICE_NODE_FLAGS: readonly ServiceNodeFlag[] = [
   mainThreadMaglevFlag('deopt-data'),
 ];
 
-function written(flag: ServiceNodeFlag): string {
-  return flag.value === undefined ? `--${flag.name}` : `--${flag.name}=${flag.value}`;
+/** The service `clawgate start` runs: one of its services, or `all` of them in one process. */
+export type StartedService = string;
+
+function written(flag: ServiceNodeFlag, service: StartedService = 'all'): string {
+  const value = flag.per?.[service] ?? flag.value;
+  return value === undefined ? `--${flag.name}` : `--${flag.name}=${value}`;
+}
+
+/** A flag's other values, as an operator reads them: ` (2 for the agent)`. */
+function exceptions(flag: ServiceNodeFlag): string {
+  const others = Object.entries(flag.per ?? {}).map(([service, value]) => `${value} for the ${service}`);
+  return others.length === 0 ? '' : ` (${others.join(', ')})`;
 }
 
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
@@ -83,9 +98,10 @@ export class RuntimeDefaultsError extends Error {}
 
 /** The defaults as an operator would write them, e.g. for `--help`. */
 export function describeRuntimeDefaults(): string {
-  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.v8).map(written).join(' ');
+  const described = (flag: ServiceNodeFlag) => `${written(flag)}${exceptions(flag)}`;
+  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.v8).map(described).join(' ');
   const env = assignments(SERVICE_ENV).join(' ');
-  const v8Only = SERVICE_NODE_FLAGS.filter((flag) => flag.v8).map(written).join(' ');
+  const v8Only = SERVICE_NODE_FLAGS.filter((flag) => flag.v8).map(described).join(' ');
   return `${flags}, ${env} and, on V8 ${MEASURED_V8} (Node 24), ${v8Only}`;
 }
 
@@ -104,6 +120,7 @@ export function missingRuntimeDefaults(
   env: NodeJS.ProcessEnv,
   nodeHeapLimitMb = Number.POSITIVE_INFINITY,
   v8Version: string = process.versions.v8,
+  service: StartedService = 'all',
 ): RuntimePlan | undefined {
   const setting = env[RUNTIME_DEFAULTS_ENV];
   if (setting !== undefined && setting !== 'on' && setting !== 'off') {
@@ -114,7 +131,7 @@ export function missingRuntimeDefaults(
   const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.setBy.some((name) => given.has(name)))
     .filter((flag) => !flag.ceiling || (flag.value ?? 0) < nodeHeapLimitMb)
     .filter((flag) => !flag.v8 || v8Version.startsWith(`${flag.v8}.`))
-    .map(written);
+    .map((flag) => written(flag, service));
   const added = Object.fromEntries(Object.entries(SERVICE_ENV).filter(([name]) => env[name] === undefined));
   if (flags.length === 0 && Object.keys(added).length === 0) return undefined;
   return { flags, env: added };
@@ -124,16 +141,20 @@ export function missingRuntimeDefaults(
 export type ServiceProcess = Pick<NodeJS.Process, 'execArgv' | 'argv' | 'env' | 'execPath' | 'platform' | 'version' | 'execve'>;
 
 /**
- * Replaces this process (same pid, same stdio, same arguments) with one that has the runtime defaults, when it
- * lacks any. Returns only when nothing is to change or the process cannot be replaced (a Node without
+ * Replaces this process (same pid, same stdio, same arguments) with one that has the runtime defaults of
+ * `service`, when it lacks any. Returns only when nothing is to change or the process cannot be replaced (a Node without
  * `process.execve`, i.e. before 23.11; Windows; a failed exec): the service then runs with Node's own sizing,
  * and a line on stderr says so and what to set instead.
  *
  * Call it before anything is written to stdout or stderr (output still in a pipe's buffer is lost with the old
  * process) and never in a process started with an IPC channel (`fork()`): the new process does not have it.
  */
-export function execWithRuntimeDefaults(running: ServiceProcess = process, warn: (line: string) => void = (line) => console.error(line)): void {
-  const plan = missingRuntimeDefaults(running.execArgv, running.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+export function execWithRuntimeDefaults(
+  service: StartedService,
+  running: ServiceProcess = process,
+  warn: (line: string) => void = (line) => console.error(line),
+): void {
+  const plan = missingRuntimeDefaults(running.execArgv, running.env, v8.getHeapStatistics().heap_size_limit / 2 ** 20, process.versions.v8, service);
   if (plan === undefined) return;
   const wanted = [...plan.flags, ...assignments(plan.env)].join(' ');
   if (typeof running.execve !== 'function' || running.platform === 'win32') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { execWithRuntimeDefaults, missingRuntimeDefaults, RuntimeDefaultsError, type ServiceProcess } from './service-runtime.js';
+import { describeRuntimeDefaults, execWithRuntimeDefaults, missingRuntimeDefaults, RuntimeDefaultsError, type ServiceProcess } from './service-runtime.js';
 
 const MAGLEV = ['--no-maglev-destroy-on-background', '--no-maglev-build-code-on-background', '--no-maglev-deopt-data-on-background'];
 const GROWING = '--heap-growing-percent=15';
@@ -21,6 +21,15 @@ describe('the runtime defaults of clawgate start', () => {
   it('keeps a Maglev flag the operator gave, in either polarity and spelling', () => {
     const flags = missingRuntimeDefaults(['--maglev_destroy_on_background'], { NODE_OPTIONS: '--no-maglev-deopt-data-on-background' }, Infinity, NODE_24_V8)?.flags;
     assert.deepEqual(flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, '--no-maglev-build-code-on-background']);
+  });
+
+  it("gives the agent a 2 MB semi-space and every other service, and all of them in one process, 8; the operator's value stands for each", () => {
+    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, OTHER_V8, 'agent')?.flags, ['--max-semi-space-size=2', '--max-old-space-size=1024']);
+    for (const service of ['authz', 'gateway', 'sandbox', 'projector', 'all']) {
+      assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, OTHER_V8, service)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024'], service);
+    }
+    assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--max-semi-space-size=16' }, Infinity, OTHER_V8, 'agent')?.flags, ['--max-old-space-size=1024']);
+    assert.match(describeRuntimeDefaults(), /^--max-semi-space-size=8 \(2 for the agent\) --max-old-space-size=1024, MALLOC_ARENA_MAX=2 and, on V8 13\.6/);
   });
 
   it('keeps the heap growing factor the operator gave, whatever the value', () => {
@@ -54,19 +63,19 @@ describe('the runtime defaults of clawgate start', () => {
   });
 
   describe('when the process cannot be restarted with them', () => {
-    const node20: ServiceProcess = { execArgv: [], argv: ['/usr/bin/node', 'clawgate', 'start', 'agent'], env: {}, execPath: '/usr/bin/node', platform: 'linux', version: 'v20.20.2', execve: undefined };
+    const node20: ServiceProcess = { execArgv: [], argv: ['/usr/bin/node', 'clawgate', 'start', 'authz'], env: {}, execPath: '/usr/bin/node', platform: 'linux', version: 'v20.20.2', execve: undefined };
 
     it('says so on stderr, with the Node version and what to set, under a Node without process.execve', () => {
       const lines: string[] = [];
-      execWithRuntimeDefaults(node20, (line) => lines.push(line));
+      execWithRuntimeDefaults('authz', node20, (line) => lines.push(line));
       assert.equal(lines.length, 1);
       assert.match(lines[0]!, /^start: running with Node's own memory sizing: Node v20\.20\.2 on linux cannot restart itself with --max-semi-space-size=8 .*MALLOC_ARENA_MAX=2 \(that needs process\.execve: Node 23\.11 or later, not on Windows\)\. .*CLAWGATE_RUNTIME_DEFAULTS=off\.$/);
     });
 
     it('says nothing when the process already has them or they are turned off', () => {
       const lines: string[] = [];
-      execWithRuntimeDefaults({ ...node20, env: { CLAWGATE_RUNTIME_DEFAULTS: 'off' } }, (line) => lines.push(line));
-      execWithRuntimeDefaults({ ...node20, execArgv: ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, ...MAGLEV], env: { MALLOC_ARENA_MAX: '2' } }, (line) => lines.push(line));
+      execWithRuntimeDefaults('authz', { ...node20, env: { CLAWGATE_RUNTIME_DEFAULTS: 'off' } }, (line) => lines.push(line));
+      execWithRuntimeDefaults('authz', { ...node20, execArgv: ['--max-semi-space-size=8', '--max-old-space-size=1024', GROWING, ...MAGLEV], env: { MALLOC_ARENA_MAX: '2' } }, (line) => lines.push(line));
       assert.deepEqual(lines, []);
     });
 
@@ -77,11 +86,11 @@ describe('the runtime defaults of clawgate start', () => {
         calls.push(args);
         throw new Error('EACCES: permission denied');
       };
-      execWithRuntimeDefaults({ ...node20, execve }, (line) => lines.push(line));
+      execWithRuntimeDefaults('authz', { ...node20, execve }, (line) => lines.push(line));
       assert.equal(calls.length, 1);
       const [file, args, env] = calls[0] as [string, string[], NodeJS.ProcessEnv];
       assert.equal(file, '/usr/bin/node');
-      assert.deepEqual(args.slice(-3), ['clawgate', 'start', 'agent']);
+      assert.deepEqual(args.slice(-3), ['clawgate', 'start', 'authz']);
       assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
       assert.equal(env.MALLOC_ARENA_MAX, '2');
       assert.equal(lines.length, 1);

@@ -71,7 +71,7 @@ export function registerStartCommand(program: Command): void {
     )
     .action(async (service: string, options: { config?: string; agent?: string; migrate: boolean }) => {
       try {
-        execWithRuntimeDefaults();
+        execWithRuntimeDefaults(service);
       } catch (error) {
         if (error instanceof RuntimeDefaultsError) return badInput(error.message);
         throw error;
