@@ -9,9 +9,9 @@ import v8 from 'node:v8';
  * about 50 MB live (docs/benchmarks.md, "Memory"). These settings keep each service near what it uses:
  *
  * - `--max-semi-space-size=8`: a 16 MB young generation. Scavenges are more frequent and each is as cheap.
- *   The agent's is 2 (a 4 MB young generation): its peak RSS under the pipeline benchmark fell from 153–159 MB
- *   to 140–144 MB, for ~17 % more CPU per message in the agent (more scavenges) — the one service whose memory
- *   was over its 150 MB target, with the most to keep (docs/benchmarks.md, "host E"). `start all` keeps 8.
+ *   The agent's is 2 (a 4 MB young generation): its peak RSS under the pipeline benchmark fell from 155–159 MB
+ *   to 144–149 MB, for ~13 % more CPU per message in the agent (more scavenges) and ~6 % less throughput — the
+ *   one service that was over its 150 MB target (docs/benchmarks.md, "host E"). `start all` keeps 8.
  * - `--max-old-space-size=1024`: a ceiling no service nears (the agent's bounded caches hold < 20 MB; `start
  *   all`, every service in one heap, holds ~150 MB live), set because below 2 GB V8 grows the old generation by
  *   ~1.6× instead of 4× after each collection. Left out where Node's own limit is already lower (a container
