@@ -12,12 +12,14 @@ export interface HistorySummary {
 
 /**
  * Not an event: what the agent's session cache keeps of a finished message, in the place of its
- * `MessageReceived` — the text and the reply's (none when the message failed), without ids or metadata.
+ * `MessageReceived` — the text and the reply's (none when the message failed), without metadata.
  */
 export const FINISHED_TURN = 'clawgate.agent.FinishedTurn';
 export interface FinishedTurn {
   text: string;
   reply?: string;
+  /** Only while the message has no reply (it failed): a reply recorded later still joins it. */
+  messageId?: string;
 }
 
 /** A turn of the conversation as the model sees it. */

@@ -116,6 +116,28 @@ describe('SessionHistory: the session streams as the agent last read them', () =
     assert.ok(folded.dropped.messages > 0, 'the budget did cut the conversation');
   });
 
+  it('keeps the reply of a message that also failed (a run given up on while a slow one answered), whichever came first', async () => {
+    for (const order of ['failure first, in its own read', 'reply first, both in one read'] as const) {
+      const history = new SessionHistory(agentStore, limits);
+      const key = `webchat:both-${order.startsWith('failure') ? 'f' : 'r'}`;
+      const stream = StreamIds.session(key);
+      const failed = event(EVENT_TYPES.RunFailed, { messageId: 'both-1', stage: 'tools', error: 'gave up', userNotice: 'sorry' });
+      const replied = event(EVENT_TYPES.ReplyProduced, { messageId: 'both-1', text: 'the answer' });
+      await put(otherService, stream, ...asked('both-1', 'hello'));
+      if (order.startsWith('failure')) {
+        await put(agentStore, stream, failed);
+        await history.read(key);
+        await put(agentStore, stream, replied);
+      } else {
+        await put(agentStore, stream, replied, failed);
+      }
+      await put(otherService, stream, ...asked('both-2', 'next'));
+      const folded = foldHistory(await history.read(key), 'both-2', 24_000);
+      assert.deepEqual(folded.turns.map((turn) => turn.content), ['hello', 'the answer', 'next'], order);
+      assert.deepEqual(folded, await foldOfWholeStream(agentStore, key, 'both-2', 24_000), order);
+    }
+  });
+
   it('holds at most maxSessions sessions, least recently used dropped first; a dropped session is read in full again', async () => {
     const history = new SessionHistory(agentStore, { ...limits, maxSessions: 2 });
     for (const user of ['a', 'b', 'c']) {

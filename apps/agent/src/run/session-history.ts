@@ -152,23 +152,27 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
  */
 function compact(cached: Cached, budgetChars: number): void {
   const entries = cached.entries;
+  // A message with a reply and a failure (a run given up on while a slow one still answered) has the reply, as
+  // the fold of the whole stream and `progress` do.
   const outcomes = new Map<unknown, SessionEntry>();
   for (const entry of entries) {
-    if (isOutcome(entry.type)) outcomes.set(messageIdOf(entry), entry);
+    if (isOutcome(entry.type) && outcomes.get(messageIdOf(entry))?.type !== EVENT_TYPES.ReplyProduced) outcomes.set(messageIdOf(entry), entry);
   }
   const kept: SessionEntry[] = [];
   for (const entry of entries) {
-    if (entry.type === FINISHED_TURN || entry.type === HISTORY_SUMMARY) {
-      kept.push(entry);
-      continue;
-    }
-    const outcome = outcomes.get(messageIdOf(entry));
-    // An unfinished message is kept whole: the earlier-message check and the replay of recorded model calls.
-    if (!outcome) kept.push(entry);
-    else if (entry.type === EVENT_TYPES.MessageReceived) {
-      const turn: FinishedTurn = { text: textOf(entry) };
-      if (outcome.type === EVENT_TYPES.ReplyProduced) turn.reply = textOf(outcome);
-      kept.push({ type: FINISHED_TURN, streamVersion: entry.streamVersion, data: turn });
+    if (entry.type === HISTORY_SUMMARY) kept.push(entry);
+    else if (entry.type === FINISHED_TURN) kept.push(withLateReply(entry, outcomes));
+    else {
+      const outcome = outcomes.get(messageIdOf(entry));
+      // An unfinished message is kept whole: the earlier-message check and the replay of recorded model calls.
+      if (!outcome) kept.push(entry);
+      else if (entry.type === EVENT_TYPES.MessageReceived) {
+        const turn: FinishedTurn = { text: textOf(entry) };
+        // A failed message keeps its id, for a reply that may still come (see above).
+        if (outcome.type === EVENT_TYPES.ReplyProduced) turn.reply = textOf(outcome);
+        else turn.messageId = messageIdOf(entry) as string;
+        kept.push({ type: FINISHED_TURN, streamVersion: entry.streamVersion, data: turn });
+      }
     }
   }
 
@@ -203,6 +207,14 @@ function compact(cached: Cached, budgetChars: number): void {
   }
   cached.entries = kept;
   cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
+}
+
+/** A failed message's turn with the reply that arrived after the failure, if one did. */
+function withLateReply(entry: SessionEntry, outcomes: ReadonlyMap<unknown, SessionEntry>): SessionEntry {
+  const turn = entry.data as FinishedTurn;
+  const late = turn.messageId === undefined ? undefined : outcomes.get(turn.messageId);
+  if (late?.type !== EVENT_TYPES.ReplyProduced) return entry;
+  return { ...entry, data: { text: turn.text, reply: textOf(late) } satisfies FinishedTurn };
 }
 
 /** Characters a finished turn adds to the conversation (its text and its reply's); else 0. */
