@@ -11,8 +11,10 @@ export class LogLevelError extends Error {}
 
 /** `CLAWGATE_LOG_LEVEL`'s value: unset or empty is `info`; anything not in the list is refused, named. */
 export function parseLogLevel(value: string | undefined): ServiceLogLevel {
-  if (value === undefined || value === '') return 'info';
-  const level = SERVICE_LOG_LEVELS.find((candidate) => candidate === value.toLowerCase());
+  // Blanks around it (a CRLF env file) are not part of the value.
+  const given = value?.trim().toLowerCase();
+  if (given === undefined || given === '') return 'info';
+  const level = SERVICE_LOG_LEVELS.find((candidate) => candidate === given);
   if (!level) throw new LogLevelError(`${LOG_LEVEL_ENV} must be one of ${SERVICE_LOG_LEVELS.join(', ')}, not "${value}"`);
   return level;
 }

@@ -16,13 +16,22 @@ const NEST_LEVELS: Record<ServiceLogLevel, LogLevel[]> = {
  */
 export class ServiceLogger extends ConsoleLogger {
   constructor(level: ServiceLogLevel) {
-    // Colours only for a person at a terminal: not in files, pipes and log collectors.
-    super({ logLevels: NEST_LEVELS[level], colors: process.stdout.isTTY === true && !process.env.NO_COLOR });
+    super({ logLevels: NEST_LEVELS[level], colors: coloured() });
   }
 
   protected override getTimestamp(): string {
     return new Date().toISOString();
   }
+}
+
+/**
+ * Colours only for a person at a terminal — stdout and stderr both (errors go to stderr) — not in files, pipes
+ * and log collectors; `NO_COLOR` turns them off there too, `FORCE_COLOR` (other than 0) on anywhere.
+ */
+function coloured(): boolean {
+  const forced = process.env.FORCE_COLOR;
+  if (forced !== undefined && forced !== '' && forced !== '0') return true;
+  return process.stdout.isTTY === true && process.stderr.isTTY === true && !process.env.NO_COLOR;
 }
 
 /** The `logger` option of a Nest application: `false` (tests) or a {@link ServiceLogger} at `level`. */

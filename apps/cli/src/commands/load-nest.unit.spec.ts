@@ -40,6 +40,7 @@ describe('CLAWGATE_LOG_LEVEL', () => {
     assert.equal(parseLogLevel(''), 'info');
     assert.equal(parseLogLevel('DEBUG'), 'debug');
     assert.equal(parseLogLevel('warn'), 'warn');
+    assert.equal(parseLogLevel(' error\r'), 'error', 'blanks around it, as a CRLF env file leaves them');
   });
 
   it('refuses anything else, naming the variable, the levels and the value', () => {
