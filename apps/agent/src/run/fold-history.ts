@@ -51,7 +51,7 @@ export class CurrentMessageMissingError extends Error {
 export function foldHistory(events: readonly { type: string; data: unknown }[], currentMessageId: string, budgetChars: number): FoldedHistory {
   // A message that arrived while the previous one was being answered sits before that answer in the stream:
   // pair each earlier message with its reply by message id, wherever the reply landed.
-  const asked: { text: string; messageId?: string; reply?: string }[] = [];
+  const asked: FinishedTurn[] = [];
   const replies = new Map<string, string>();
   let current: MessageReceived | undefined;
   const summarized: HistorySummary = { turns: 0, chars: 0 };

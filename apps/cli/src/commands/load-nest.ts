@@ -56,13 +56,14 @@ export class DeferredDateTimeFormat {
  */
 export async function loadNestCommon(): Promise<void> {
   const original = Intl.DateTimeFormat;
-  const deferred = function DateTimeFormat(...args: DateTimeFormatArgs) {
+  // As the built-in property is: writable, configurable, not enumerable.
+  const install = (value: unknown) => Object.defineProperty(Intl, 'DateTimeFormat', { value, writable: true, configurable: true, enumerable: false });
+  install(function DateTimeFormat(...args: DateTimeFormatArgs) {
     return new DeferredDateTimeFormat(original, ...args);
-  };
-  Object.defineProperty(Intl, 'DateTimeFormat', { value: deferred, writable: true, configurable: true, enumerable: false });
+  });
   try {
     await import('@nestjs/common');
   } finally {
-    Object.defineProperty(Intl, 'DateTimeFormat', { value: original, writable: true, configurable: true, enumerable: false });
+    install(original);
   }
 }

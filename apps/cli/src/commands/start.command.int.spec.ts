@@ -93,23 +93,24 @@ describe('clawgate start runs each service with bounded memory settings', () => 
     assert.doesNotMatch(warn.output, /projector ready|LOG/, warn.output);
   });
 
-  it('a CLAWGATE_LOG_LEVEL that is not a level is bad input, named, and nothing starts', () => {
-    const run = spawnSync(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
+  /** `clawgate start projector` with one more variable, run to its end. */
+  function startProjectorWith(env: NodeJS.ProcessEnv) {
+    return spawnSync(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, DATABASE_URL: database.url, CLAWGATE_LOG_LEVEL: 'loud' },
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url, ...env },
       timeout: 30_000,
     });
+  }
+
+  it('a CLAWGATE_LOG_LEVEL that is not a level is bad input, named, and nothing starts', () => {
+    const run = startProjectorWith({ CLAWGATE_LOG_LEVEL: 'loud' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /start: CLAWGATE_LOG_LEVEL must be one of error, warn, info, debug, not "loud"/);
     assert.doesNotMatch(run.stdout, /running/);
   });
 
   it('a CLAWGATE_RUNTIME_DEFAULTS other than on or off is bad input, named, and nothing starts', () => {
-    const run = spawnSync(process.execPath, [cliEntry, 'start', 'projector', '--config', config], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, DATABASE_URL: database.url, CLAWGATE_RUNTIME_DEFAULTS: 'yes' },
-      timeout: 30_000,
-    });
+    const run = startProjectorWith({ CLAWGATE_RUNTIME_DEFAULTS: 'yes' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /start: CLAWGATE_RUNTIME_DEFAULTS must be "on" or "off", not "yes"/);
     assert.doesNotMatch(run.stdout, /running/);
