@@ -1,5 +1,6 @@
 import { type NewEvent, type RecordedEvent } from '#contracts';
-import { canonicalJson, eventHashOfEncoded } from './canonical-json.js';
+import { canonicalJson } from './canonical-json.js';
+import { type ExpectedVersion } from './errors.js';
 
 /** An event with its data and metadata in canonical JSON: what is stored and what is hashed. */
 export interface EncodedEvent {
@@ -12,111 +13,94 @@ export function encodeEvents(events: NewEvent[]): EncodedEvent[] {
   return events.map((event) => ({ event, data: canonicalJson(event.data), metadata: canonicalJson(event.metadata) }));
 }
 
-/** Where a stream's chain stands: its version and the hash of its last event. */
-export interface StreamHead {
-  version: number;
-  hash: string | null;
-}
-
-/** A batch placed after a stream head: versions and hashes computed, ready to insert. */
-export interface PreparedBatch {
+/** One append, validated and encoded, as `es_append` takes it. */
+export interface AppendRequest {
   streamId: string;
-  after: StreamHead;
-  head: StreamHead;
+  encoded: EncodedEvent[];
+  expected: ExpectedVersion;
+  /** Fixed before the call: the hash covers it, so it is the appending process's clock (docs/event-store.md). */
   recordedAt: Date;
-  versions: number[];
-  prevHashes: (string | null)[];
-  hashes: string[];
-  /** The rows as one JSON array, the single parameter of the insert (no per-element array escaping). */
-  json: string;
 }
 
-export function prepareBatch(streamId: string, encoded: EncodedEvent[], after: StreamHead, recordedAt: Date): PreparedBatch {
-  const versions: number[] = [];
-  const prevHashes: (string | null)[] = [];
-  const hashes: string[] = [];
-  let prevHash = after.hash;
+/** What `es_append` did with one append. */
+export type AppendOutcome =
+  | { kind: 'appended'; events: RecordedEvent[] }
+  | { kind: 'wrong-version'; actualVersion: number }
+  | { kind: 'id-taken' };
+
+/** A row `es_append` returns: an inserted event (`ok`), or an append not made. */
+export interface AppendFunctionRow {
+  r_index: number;
+  r_outcome: 'ok' | 'wrong-version' | 'id-taken';
+  r_version: number | null;
+  r_position: string | null;
+  r_transaction: string | null;
+  r_prev_hash: string | null;
+  r_hash: string | null;
+}
+
+export const APPEND_STATEMENT = 'es_append';
+export const APPEND_TEXT = 'SELECT r_index, r_outcome, r_version, r_position, r_transaction, r_prev_hash, r_hash FROM es_append($1::jsonb)';
+
+/**
+ * The appends as the single JSON parameter of `es_append` (migrations/1764600000000-AppendFunction.ts): data and
+ * metadata travel as their canonical text, stream id and type also as the JSON strings the hash covers, so the
+ * database hashes exactly what `eventHash` would.
+ */
+export function appendParameter(requests: readonly AppendRequest[]): string {
   let json = '[';
-  encoded.forEach(({ event, data, metadata }, index) => {
-    const streamVersion = after.version + index + 1;
-    const hash = eventHashOfEncoded(prevHash, { ...event, streamId, streamVersion, recordedAt }, data, metadata);
-    json +=
-      `${index > 0 ? ',' : ''}{"v":${streamVersion},"id":${JSON.stringify(event.eventId)},"t":${JSON.stringify(event.type)},` +
-      `"sv":${event.schemaVersion},"p":${JSON.stringify(prevHash)},"h":"${hash}","d":${data},"m":${metadata}}`;
-    versions.push(streamVersion);
-    prevHashes.push(prevHash);
-    hashes.push(hash);
-    prevHash = hash;
+  requests.forEach(({ streamId, encoded, expected, recordedAt }, index) => {
+    const streamJson = JSON.stringify(streamId);
+    const expectedVersion = expected === 'any' ? 'null' : expected === 'no-stream' ? '0' : String(expected);
+    json += `${index > 0 ? ',' : ''}{"s":${streamJson},"sj":${JSON.stringify(streamJson)},"x":${expectedVersion},"ra":"${recordedAt.toISOString()}","e":[`;
+    encoded.forEach(({ event, data, metadata }, position) => {
+      const typeJson = JSON.stringify(event.type);
+      json +=
+        `${position > 0 ? ',' : ''}{"id":"${event.eventId.toLowerCase()}","t":${typeJson},"tj":${JSON.stringify(typeJson)},` +
+        `"sv":${event.schemaVersion},"d":${JSON.stringify(data)},"m":${JSON.stringify(metadata)}}`;
+    });
+    json += ']}';
   });
-  json += ']';
-  return { streamId, after, head: { version: after.version + encoded.length, hash: prevHash }, recordedAt, versions, prevHashes, hashes, json };
+  return `${json}]`;
+}
+
+/** The rows of one `es_append` call, one outcome per request, in the requests' order. */
+export function appendOutcomes(requests: readonly AppendRequest[], rows: readonly AppendFunctionRow[]): AppendOutcome[] {
+  const byRequest = requests.map((): AppendFunctionRow[] => []);
+  for (const row of rows) byRequest[row.r_index]!.push(row);
+  return requests.map((request, index) => {
+    const own = byRequest[index]!;
+    const first = own[0];
+    if (!first) throw new Error(`es_append returned nothing for the append to ${request.streamId}`);
+    if (first.r_outcome === 'wrong-version') return { kind: 'wrong-version', actualVersion: first.r_version! };
+    if (first.r_outcome === 'id-taken') return { kind: 'id-taken' };
+    if (own.length !== request.encoded.length) {
+      throw new Error(`es_append recorded ${own.length} of the ${request.encoded.length} events appended to ${request.streamId}`);
+    }
+    return { kind: 'appended', events: recordedEvents(request, own) };
+  });
 }
 
 /**
- * The batch as recorded. Data and metadata are the objects the caller gave (not re-read): the database holds
+ * The events as recorded. Data and metadata are the objects the caller gave (not re-read): the database holds
  * their JSON form, which `readStream` returns.
  */
-export function recordedBatch(batch: PreparedBatch, encoded: EncodedEvent[], rows: { global_position: string; transaction_id: string }[]): RecordedEvent[] {
-  return encoded.map(({ event }, index) => ({
-    eventId: event.eventId.toLowerCase(),
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-    streamId: batch.streamId,
-    streamVersion: batch.versions[index]!,
-    globalPosition: rows[index]!.global_position,
-    transactionId: rows[index]!.transaction_id,
-    recordedAt: batch.recordedAt,
-    prevHash: batch.prevHashes[index]!,
-    hash: batch.hashes[index]!,
-  }));
-}
-
-const INSERT_EVENTS = `
-  INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-  SELECT $1, e.v, e.id, e.t, e.sv, e.d, e.m, $3, e.p, e.h
-  FROM jsonb_to_recordset($2::jsonb) AS e (v int, id uuid, t text, sv int, p text, h text, d jsonb, m jsonb)
-  WHERE EXISTS (SELECT FROM head)
-  RETURNING global_position, transaction_id, stream_version`;
-
-const RETURN_POSITIONS = `
-  SELECT global_position::text AS global_position, transaction_id::text AS transaction_id, stream_version,
-    NULL::int AS head_version, NULL::text AS head_hash
-  FROM inserted
-  UNION ALL
-  SELECT NULL, NULL, NULL, s.version, s.last_hash FROM es_streams s WHERE s.stream_id = $1 AND NOT EXISTS (SELECT FROM head)
-  ORDER BY stream_version`;
-
-/**
- * One statement that moves the stream's head from `after` to `head` and inserts the events — or, when the
- * head is no longer at `after`, changes nothing and returns one row: the head as the statement saw it
- * (`head_version`, `head_hash`; it may be behind a writer that committed meanwhile — the retry checks again).
- * Run alone it is its own transaction.
- * $1 stream, $2 rows, $3 recorded at, $4 new version, $5 new hash, $6 old version, $7 old hash.
- */
-export const APPEND_TO_EXISTING_STREAM = {
-  name: 'es_append_existing',
-  text: `WITH head AS (
-      UPDATE es_streams SET version = $4, last_hash = $5, updated_at = $3
-      WHERE stream_id = $1 AND version = $6 AND last_hash IS NOT DISTINCT FROM $7
-      RETURNING 1
-    ), inserted AS (${INSERT_EVENTS})
-    ${RETURN_POSITIONS}`,
-};
-
-/** The same for a stream that does not exist yet: nothing happens if it does. $1..$5 as above. */
-export const APPEND_TO_NEW_STREAM = {
-  name: 'es_append_new',
-  text: `WITH head AS (
-      INSERT INTO es_streams (stream_id, version, last_hash, created_at, updated_at) VALUES ($1, $4, $5, $3, $3)
-      ON CONFLICT (stream_id) DO NOTHING
-      RETURNING 1
-    ), inserted AS (${INSERT_EVENTS})
-    ${RETURN_POSITIONS}`,
-};
-
-export function appendValues(batch: PreparedBatch, withOldHead: boolean): unknown[] {
-  const values: unknown[] = [batch.streamId, batch.json, batch.recordedAt, batch.head.version, batch.head.hash];
-  return withOldHead ? [...values, batch.after.version, batch.after.hash] : values;
+function recordedEvents({ streamId, encoded, recordedAt }: AppendRequest, rows: readonly AppendFunctionRow[]): RecordedEvent[] {
+  return encoded.map(({ event }, index) => {
+    const row = rows[index]!;
+    return {
+      eventId: event.eventId.toLowerCase(),
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      metadata: event.metadata,
+      streamId,
+      streamVersion: row.r_version!,
+      globalPosition: row.r_position!,
+      transactionId: row.r_transaction!,
+      recordedAt,
+      prevHash: row.r_prev_hash,
+      hash: row.r_hash!,
+    };
+  });
 }

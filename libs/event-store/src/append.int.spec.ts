@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deterministicEventId } from '#contracts';
 import { createTestDatabase, type TestDatabase } from '#testing';
+import { eventHash } from './canonical-json.js';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.js';
 import { EventStore } from './event-store.js';
-import { testEvent } from './test-support/test-events.js';
+import { testEvent, testMetadata } from './test-support/test-events.js';
 
 describe('EventStore.append', () => {
   let database: TestDatabase;
@@ -105,13 +106,12 @@ describe('EventStore.append', () => {
     });
   });
 
-  it('two processes appending to one stream: a stale head is re-read (or the locked path taken), the chain stays whole', async () => {
+  it('two processes appending to one stream: each appends at the head the database holds, the chain stays whole', async () => {
     const other = await EventStore.connect({ databaseUrl: database.url, role: 'clawgate_app', poolSize: 2 });
     try {
       await store.append('s:shared', [testEvent()], { expectedVersion: 'no-stream' });
-      // `other` knows nothing of the stream: 'any' tries it as a new stream, finds it exists, reads its head, appends.
       assert.equal((await other.append('s:shared', [testEvent()], { expectedVersion: 'any' })).streamVersion, 2);
-      // `store` last saw version 1; the stream is at 2.
+      // `store` appended version 1; `other` moved the stream to 2 since.
       const third = await store.append('s:shared', [testEvent(), testEvent()], { expectedVersion: 'any' });
       assert.equal(third.streamVersion, 4);
       await assert.rejects(other.append('s:shared', [testEvent()], { expectedVersion: 2 }), { code: 'WRONG_EXPECTED_VERSION', actual: 4 });
@@ -123,6 +123,49 @@ describe('EventStore.append', () => {
     const events = await store.readStream('s:shared');
     assert.deepEqual(events.map((event) => event.streamVersion), [1, 2, 3, 4, 5]);
     events.forEach((event, index) => assert.equal(event.prevHash, index === 0 ? null : events[index - 1]!.hash));
+    assert.deepEqual((await store.verify()).failures, []);
+  });
+
+  it('the database continues each chain exactly as eventHash computes it, whatever the text', async () => {
+    const awkward = 'é 😀 "quoted" back\\slash \u0001 \n tab\t \u2028 <>&\'';
+    const streamId = `s:${awkward}`;
+    const events = [
+      testEvent({ text: awkward, [awkward]: [awkward, 1.5, -0, 1e21, true, null], nested: { z: { y: awkward } } }, { type: `Type ${awkward}` }),
+      testEvent({ n: 2 }, { metadata: { ...testMetadata, correlationId: awkward }, schemaVersion: 7 }),
+    ];
+    const first = await store.append(streamId, [events[0]!], { expectedVersion: 'no-stream' });
+    const second = await store.append(streamId, [events[1]!], { expectedVersion: 1 });
+    const recorded = [...first.events, ...second.events];
+    recorded.forEach((event, index) => {
+      assert.equal(event.prevHash, index === 0 ? null : recorded[index - 1]!.hash);
+      assert.equal(event.hash, eventHash(event.prevHash, event), `event ${index + 1}: the database's hash is the one Node computes`);
+    });
+    assert.deepEqual((await store.readStream(streamId)).map((event) => event.hash), recorded.map((event) => event.hash));
+    assert.deepEqual((await store.verify()).failures, []);
+  });
+
+  it('appends made at once go out together, each with its own outcome: a conflict fails only its own append', async () => {
+    await store.append('s:together-0', [testEvent()], { expectedVersion: 'no-stream' });
+    const taken = testEvent({ amount: 1 });
+    await store.append('s:together-taken', [taken], { expectedVersion: 'any' });
+    const appends = Array.from({ length: 40 }, (_, index) => store.append(`s:together-${index}`, [testEvent({ index }), testEvent({ index, second: true })], { expectedVersion: 'any' }));
+    const wrongVersion = store.append('s:together-0', [testEvent()], { expectedVersion: 'no-stream' }).catch((error: unknown) => error);
+    const idTaken = store.append('s:together-other', [{ ...taken, data: { amount: 2 } }], { expectedVersion: 'any' }).catch((error: unknown) => error);
+    const sameStreamAgain = store.append('s:together-1', [testEvent({ third: true })], { expectedVersion: 'any' });
+
+    const results = await Promise.all(appends);
+    const refused = await wrongVersion;
+    assert.ok(refused instanceof WrongExpectedVersionError && refused.actual === 3, String(refused));
+    assert.ok((await idTaken) instanceof EventIdConflictError);
+    // Two appends to one stream made at once are both recorded, one after the other, in either order.
+    const again = await sameStreamAgain;
+    assert.deepEqual([again.streamVersion, results[1]!.streamVersion].sort(), again.streamVersion === 1 ? [1, 3] : [2, 3]);
+    assert.equal(await store.readStreamVersion('s:together-1'), 3);
+    results.forEach((result, index) => index !== 1 && assert.deepEqual(result.events.map((event) => event.streamVersion), index === 0 ? [2, 3] : [1, 2]));
+    // Fewer transactions than appends: the appends made while a call ran were committed in one.
+    const transactions = new Set(results.map((result) => result.events[0]!.transactionId));
+    assert.ok(transactions.size < results.length / 2, `${transactions.size} transactions for ${results.length} appends`);
+    assert.equal(await store.readStreamVersion('s:together-other'), 0);
     assert.deepEqual((await store.verify()).failures, []);
   });
 

@@ -1,16 +1,7 @@
 import pg from 'pg';
 import { isUuid, type NewEvent, type RecordedEvent } from '#contracts';
-import {
-  APPEND_TO_EXISTING_STREAM,
-  APPEND_TO_NEW_STREAM,
-  appendValues,
-  encodeEvents,
-  prepareBatch,
-  recordedBatch,
-  type EncodedEvent,
-  type PreparedBatch,
-  type StreamHead,
-} from './append-batch.js';
+import { encodeEvents, type EncodedEvent } from './append-batch.js';
+import { AppendQueue } from './append-queue.js';
 import { canonicalJson } from './canonical-json.js';
 import { databaseName, databaseUrlFromEnv, parseDatabaseUrl } from './database-url.js';
 import {
@@ -43,6 +34,11 @@ export interface EventStoreOptions {
   role?: string;
   /** `idle_in_transaction_session_timeout` of every connection; default 60 000 ms. */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Append statements running at once; appends made meanwhile wait and go together in the next one (one
+   * transaction, one commit). Default 1 (docs/event-store.md, "Decisions").
+   */
+  appendConcurrency?: number;
 }
 
 export interface AppendOptions {
@@ -69,7 +65,7 @@ export interface ReadStreamOptions {
 }
 
 const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
-const KNOWN_HEADS = 10_000;
+const DEFAULT_APPEND_CONCURRENCY = 1;
 
 /**
  * The append-only, hash-chained event store (DESIGN.md §3). One instance per process; it holds a pool.
@@ -77,12 +73,18 @@ const KNOWN_HEADS = 10_000;
 export class EventStore {
   private closed = false;
   private readonly subscriptions = new Set<Subscription>();
-  /** Heads of the streams this process appended to last: the fast path hashes against them. */
-  private readonly heads = new Map<string, StreamHead>();
+  private readonly appends: AppendQueue;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    appendConcurrency: number,
+  ) {
+    this.appends = new AppendQueue(pool, appendConcurrency);
+  }
 
   static async connect(options: EventStoreOptions = {}): Promise<EventStore> {
+    const appendConcurrency = options.appendConcurrency ?? DEFAULT_APPEND_CONCURRENCY;
+    if (!(Number.isInteger(appendConcurrency) && appendConcurrency >= 1)) throw new TypeError(`appendConcurrency must be an integer >= 1, not ${appendConcurrency}`);
     const databaseUrl = options.databaseUrl ?? databaseUrlFromEnv();
     const name = databaseName(parseDatabaseUrl(databaseUrl));
     const settings = [`-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS}`];
@@ -102,7 +104,7 @@ export class EventStore {
       await pool.end();
       throw error;
     }
-    return new EventStore(pool);
+    return new EventStore(pool, appendConcurrency);
   }
 
   /**
@@ -117,133 +119,14 @@ export class EventStore {
     this.assertOpen();
     validateAppend(streamId, events, options.expectedVersion);
     const encoded = encodeEvents(events);
-    const recordedAt = new Date();
-
-    let outcome: (PreparedBatch & { result: AppendResult }) | 'moved' | 'moved-head-known' | 'wrong-version' | 'id-taken';
-    let actualVersion = 0;
-    try {
-      outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
-      if (outcome === 'moved-head-known' || (outcome === 'moved' && (await this.learnHead(streamId)))) {
-        // Another writer (often another service) appended since: once more at the head as it stands now (returned
-        // by the refused statement, or read), instead of the locked transaction's four round trips; the statement
-        // still checks version and hash.
-        outcome = await this.appendAtKnownHead(streamId, encoded, options.expectedVersion, recordedAt);
-      }
-      if (outcome === 'moved' || outcome === 'moved-head-known') {
-        this.heads.delete(streamId);
-        ({ outcome, actualVersion } = await this.appendUnderLock(streamId, encoded, options.expectedVersion, recordedAt));
-      }
-    } catch (error) {
-      this.heads.delete(streamId);
-      if (!isUniqueViolation(error, 'es_events_event_id_key')) throw error;
-      outcome = 'id-taken';
+    const outcome = await this.appends.submit({ streamId, encoded, expected: options.expectedVersion, recordedAt: new Date() });
+    if (outcome.kind === 'appended') {
+      const last = outcome.events.at(-1)!;
+      return { streamId, streamVersion: last.streamVersion, globalPositions: outcome.events.map((event) => event.globalPosition), events: outcome.events, alreadyRecorded: false };
     }
-
-    if (typeof outcome === 'string') {
-      this.heads.delete(streamId);
-      const recorded = await this.alreadyRecorded(streamId, encoded, outcome === 'id-taken');
-      if (recorded) return recorded;
-      throw new WrongExpectedVersionError(streamId, options.expectedVersion, actualVersion);
-    }
-    return outcome.result;
-  }
-
-  /**
-   * The fast path, one statement and one round trip: when this process knows where the stream's chain stands
-   * (it appended there last) or the stream is to be new, hash against that head and let the statement check
-   * it. 'moved' when the head is not known or has moved (the stream exists after all): nothing was written.
-   */
-  private async appendAtKnownHead(
-    streamId: string,
-    encoded: EncodedEvent[],
-    expected: ExpectedVersion,
-    recordedAt: Date,
-  ): Promise<(PreparedBatch & { result: AppendResult }) | 'moved' | 'moved-head-known'> {
-    const known = this.heads.get(streamId);
-    const expectsNew = expected === 'no-stream' || expected === 0;
-    // Without a known head, 'any' is tried as a new stream first: streams such as toolcall:<id> are mostly new.
-    if (known ? !(expected === 'any' || expected === known.version || (expectsNew && known.version === 0)) : !(expectsNew || expected === 'any')) {
-      return 'moved';
-    }
-    const batch = prepareBatch(streamId, encoded, known ?? { version: 0, hash: null }, recordedAt);
-    const statement = known ? APPEND_TO_EXISTING_STREAM : APPEND_TO_NEW_STREAM;
-    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: appendValues(batch, Boolean(known)) });
-    const head = rows[0];
-    if (!head) return 'moved';
-    if (head.global_position === null) {
-      // Nothing written; the row is the head the stream has moved to, so the retry needs no read of its own.
-      this.heads.delete(streamId);
-      this.rememberHead(streamId, { version: head.head_version!, hash: head.head_hash });
-      return 'moved-head-known';
-    }
-    return this.recorded(batch, encoded, rows as PositionRow[]);
-  }
-
-  /** Reads the stream's committed head (no lock) and remembers it; false if the stream does not exist. */
-  private async learnHead(streamId: string): Promise<boolean> {
-    this.heads.delete(streamId);
-    const result = await this.pool.query<StreamHead>({
-      name: 'es_read_head',
-      text: 'SELECT version, last_hash AS hash FROM es_streams WHERE stream_id = $1',
-      values: [streamId],
-    });
-    const head = result.rows[0];
-    if (!head) return false;
-    this.rememberHead(streamId, head);
-    return true;
-  }
-
-  /**
-   * The general path: lock the stream's row, read its head, check the expected version, append, commit.
-   */
-  private async appendUnderLock(
-    streamId: string,
-    encoded: EncodedEvent[],
-    expected: ExpectedVersion,
-    recordedAt: Date,
-  ): Promise<{ outcome: (PreparedBatch & { result: AppendResult }) | 'wrong-version'; actualVersion: number }> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      const head = await beginAndLockStream(client, streamId);
-      if (!versionMatches(expected, head.version)) {
-        await client.query('ROLLBACK');
-        return { outcome: 'wrong-version', actualVersion: head.version };
-      }
-      const batch = prepareBatch(streamId, encoded, head, recordedAt);
-      try {
-        const inserted = await client.query<PositionRow>({ ...APPEND_TO_EXISTING_STREAM, values: appendValues(batch, true) });
-        await client.query('COMMIT');
-        return { outcome: this.recorded(batch, encoded, inserted.rows), actualVersion: head.version };
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-    } catch (error) {
-      // The connection may be unusable (it failed mid-transaction): the pool discards it.
-      broken = error instanceof Error ? error : new Error(String(error));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  private recorded(batch: PreparedBatch, encoded: EncodedEvent[], rows: PositionRow[]): PreparedBatch & { result: AppendResult } {
-    this.rememberHead(batch.streamId, batch.head);
-    const events = recordedBatch(batch, encoded, rows);
-    return {
-      ...batch,
-      result: { streamId: batch.streamId, streamVersion: batch.head.version, globalPositions: events.map((event) => event.globalPosition), events, alreadyRecorded: false },
-    };
-  }
-
-  /** Keeps the newest head of at most KNOWN_HEADS streams, the most recently appended to. */
-  private rememberHead(streamId: string, head: StreamHead): void {
-    const known = this.heads.get(streamId);
-    if (known && known.version >= head.version) return;
-    this.heads.delete(streamId);
-    this.heads.set(streamId, head);
-    if (this.heads.size > KNOWN_HEADS) this.heads.delete(this.heads.keys().next().value!);
+    const recorded = await this.alreadyRecorded(streamId, encoded, outcome.kind === 'id-taken');
+    if (recorded) return recorded;
+    throw new WrongExpectedVersionError(streamId, options.expectedVersion, outcome.kind === 'wrong-version' ? outcome.actualVersion : 0);
   }
 
   /**
@@ -297,12 +180,7 @@ export class EventStore {
        ORDER BY stream_version`,
       [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
     );
-    const events = result.rows.map(toRecordedEvent);
-    // What was read is a head the next append may try in one round trip (read, then append, is the usual
-    // turn); the append's statement checks version and hash, so a head that has moved since costs nothing.
-    const last = events.at(-1);
-    if (last) this.rememberHead(streamId, { version: last.streamVersion, hash: last.hash });
-    return events;
+    return result.rows.map(toRecordedEvent);
   }
 
   /** The version of the stream's last event; 0 when the stream has none. */
@@ -387,48 +265,6 @@ export class EventStore {
 }
 
 
-interface PositionRow {
-  global_position: string;
-  transaction_id: string;
-}
-
-/** A row of the append statements: an inserted event's position, or (nothing inserted) the stream's head. */
-interface AppendRow {
-  global_position: string | null;
-  transaction_id: string | null;
-  head_version: number | null;
-  head_hash: string | null;
-}
-
-/**
- * Opens the transaction and takes the stream's row lock for it, creating the row (version 0) for a new
- * stream. If another append creates it first, the INSERT returns nothing and the SELECT, now waiting for that
- * append, runs again. One round trip for an existing stream.
- */
-async function beginAndLockStream(client: pg.PoolClient, streamId: string): Promise<StreamHead> {
-  await client.query('BEGIN');
-  for (;;) {
-    const existing = await client.query<{ version: number; hash: string | null }>({
-      name: 'es_append_lock_stream',
-      text: 'SELECT version, last_hash AS hash FROM es_streams WHERE stream_id = $1 FOR UPDATE',
-      values: [streamId],
-    });
-    if (existing.rows[0]) return existing.rows[0];
-    const created = await client.query<{ version: number; hash: string | null }>({
-      name: 'es_append_create_stream',
-      text: `INSERT INTO es_streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING RETURNING version, last_hash AS hash`,
-      values: [streamId],
-    });
-    if (created.rows[0]) return created.rows[0];
-  }
-}
-
-function versionMatches(expected: ExpectedVersion, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no-stream') return actual === 0;
-  return expected === actual;
-}
-
 function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedVersion): void {
   if (streamId.length === 0) throw new InvalidAppendError(streamId, 'the stream id is empty');
   if (events.length === 0) throw new InvalidAppendError(streamId, 'no events to append');
@@ -444,8 +280,4 @@ function validateAppend(streamId: string, events: NewEvent[], expected: Expected
     if (event.type.length === 0) throw new InvalidAppendError(streamId, `event ${id} has no type`);
     if (!Number.isInteger(event.schemaVersion)) throw new InvalidAppendError(streamId, `event ${id}: schemaVersion is not an integer`);
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  return error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === constraint;
 }

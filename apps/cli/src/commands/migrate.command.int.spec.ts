@@ -37,6 +37,7 @@ describe('clawgate migrate', () => {
       'applied SignedDigests1764300000000',
       'applied AdminActions1764400000000',
       'applied Retention1764500000000',
+      'applied AppendFunction1764600000000',
     ]);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(password));
   });
