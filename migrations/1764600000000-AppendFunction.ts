@@ -3,7 +3,7 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 /**
  * `es_append(jsonb)`: one or more appends — each to its own stream, with its own expected version — in one
  * statement and one transaction, whatever the streams' heads (docs/event-store.md, "Decisions"). Each stream's
- * row is locked (streams in byte order of their ids, so two calls never wait on each other in a cycle), its
+ * row is locked (streams in byte order of their ids, so two calls do not wait on each other's stream rows in a cycle), its
  * version checked, the hash chain continued from the head it holds, the events inserted, the head moved.
  *
  * The hash is the one `eventHash` computes in Node (canonical-json.ts): SHA-256 over the previous hash, a newline
@@ -42,9 +42,28 @@ export class AppendFunction1764600000000 implements MigrationInterface {
       END
       $$`);
     await queryRunner.query(`
+      CREATE FUNCTION es_event_ids_recorded(p_events jsonb) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+      DECLARE
+        ev jsonb;
+      BEGIN
+        FOR ev IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+          PERFORM FROM es_events WHERE event_id = (ev->>'id')::uuid;
+          IF FOUND THEN RETURN true; END IF;
+        END LOOP;
+        RETURN false;
+      END
+      $$`);
+    await queryRunner.query(`
       CREATE FUNCTION es_append(p_appends jsonb)
       RETURNS TABLE (r_index integer, r_outcome text, r_version integer, r_position text, r_transaction text, r_prev_hash text, r_hash text)
-      LANGUAGE plpgsql AS $$
+      LANGUAGE plpgsql
+      -- Planned for each call's values: a generic plan cached while the tables were small scans them
+      -- sequentially, and a pooled connection would keep it until the next ANALYZE.
+      SET plan_cache_mode = force_custom_plan
+      -- One call holds up the appends queued behind it in its process: a lock held elsewhere (DDL, an
+      -- operator's SELECT … FOR UPDATE) fails the call after 10 s instead of stalling the service.
+      SET lock_timeout = '10s'
+      AS $$
       DECLARE
         a record;
         ev jsonb;
@@ -63,26 +82,20 @@ export class AppendFunction1764600000000 implements MigrationInterface {
         LOOP
           r_index := a.idx;
           r_position := NULL; r_transaction := NULL; r_prev_hash := NULL; r_hash := NULL;
-          -- One equality lookup per id: a plan this function caches may outlive the table's first rows, and
-          -- only this form stays an index lookup whatever the table's size was when it was planned.
-          taken := false;
-          FOR ev IN SELECT value FROM jsonb_array_elements(a.events) LOOP
-            PERFORM FROM es_events WHERE event_id = (ev->>'id')::uuid;
-            taken := taken OR FOUND;
-          END LOOP;
-          IF taken THEN
-            r_outcome := 'id-taken'; r_version := NULL;
-            RETURN NEXT;
-            CONTINUE;
-          END IF;
-
-          -- Lock the stream's row, or create it: at its final head, in one write, when the stream is new.
+          -- Lock the stream's row, or create it: at its final head, in one write, when the stream is new. An id
+          -- already recorded is looked for once the lock is held (or before creating): a writer of the same
+          -- event that held the lock first has committed it by then, so it is found, not a unique violation
+          -- that would abort the other appends of this call.
           created := false;
           LOOP
             SELECT st.version, st.last_hash INTO head_version, head_hash FROM es_streams st WHERE st.stream_id = a.s FOR UPDATE;
-            EXIT WHEN FOUND;
+            IF FOUND THEN
+              taken := es_event_ids_recorded(a.events);
+              EXIT;
+            END IF;
             head_version := 0; head_hash := NULL;
-            EXIT WHEN a.expected IS NOT NULL AND a.expected <> 0;
+            taken := es_event_ids_recorded(a.events);
+            EXIT WHEN taken OR (a.expected IS NOT NULL AND a.expected <> 0);
             hashes := es_chain_hashes(NULL, 0, a.events, a.ra, a.sj);
             INSERT INTO es_streams (stream_id, version, last_hash, created_at, updated_at)
             VALUES (a.s, cardinality(hashes), hashes[cardinality(hashes)], a.recorded_at, a.recorded_at)
@@ -91,6 +104,11 @@ export class AppendFunction1764600000000 implements MigrationInterface {
             -- Created meanwhile by another transaction, now committed: lock it as it stands.
           END LOOP;
 
+          IF taken THEN
+            r_outcome := 'id-taken'; r_version := NULL;
+            RETURN NEXT;
+            CONTINUE;
+          END IF;
           IF a.expected IS NOT NULL AND a.expected <> head_version THEN
             r_outcome := 'wrong-version'; r_version := head_version;
             RETURN NEXT;
@@ -120,7 +138,7 @@ export class AppendFunction1764600000000 implements MigrationInterface {
         END LOOP;
       END
       $$`);
-    for (const signature of ['es_chain_hashes(text, integer, jsonb, text, text)', 'es_append(jsonb)']) {
+    for (const signature of ['es_chain_hashes(text, integer, jsonb, text, text)', 'es_event_ids_recorded(jsonb)', 'es_append(jsonb)']) {
       await queryRunner.query(`ALTER FUNCTION ${signature} OWNER TO clawgate_owner`);
       await queryRunner.query(`REVOKE ALL ON FUNCTION ${signature} FROM PUBLIC`);
       await queryRunner.query(`GRANT EXECUTE ON FUNCTION ${signature} TO clawgate_app`);
@@ -129,6 +147,7 @@ export class AppendFunction1764600000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP FUNCTION es_append(jsonb)`);
+    await queryRunner.query(`DROP FUNCTION es_event_ids_recorded(jsonb)`);
     await queryRunner.query(`DROP FUNCTION es_chain_hashes(text, integer, jsonb, text, text)`);
   }
 }

@@ -40,6 +40,7 @@ export interface AppendFunctionRow {
 }
 
 export const APPEND_STATEMENT = 'es_append';
+const MAX_VERSION = 2_147_483_647;
 export const APPEND_TEXT = 'SELECT r_index, r_outcome, r_version, r_position, r_transaction, r_prev_hash, r_hash FROM es_append($1::jsonb)';
 
 /**
@@ -51,7 +52,8 @@ export function appendParameter(requests: readonly AppendRequest[]): string {
   let json = '[';
   requests.forEach(({ streamId, encoded, expected, recordedAt }, index) => {
     const streamJson = JSON.stringify(streamId);
-    const expectedVersion = expected === 'any' ? 'null' : expected === 'no-stream' ? '0' : String(expected);
+    // A version beyond PostgreSQL's integer is no stream's: -1 never matches (nor creates the stream).
+    const expectedVersion = expected === 'any' ? 'null' : expected === 'no-stream' ? '0' : expected > MAX_VERSION ? '-1' : String(expected);
     json += `${index > 0 ? ',' : ''}{"s":${streamJson},"sj":${JSON.stringify(streamJson)},"x":${expectedVersion},"ra":"${recordedAt.toISOString()}","e":[`;
     encoded.forEach(({ event, data, metadata }, position) => {
       const typeJson = JSON.stringify(event.type);

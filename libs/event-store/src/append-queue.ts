@@ -22,9 +22,10 @@ interface Waiting {
  * Sends appends to `es_append`: at most `concurrency` calls at a time, and the appends made while those run go
  * together in the next call — one statement, one transaction, one commit for all of them (group commit, no
  * timer: on a store with no call running, an append goes out at once). Each append keeps its own expected
- * version and outcome: one that conflicts leaves the others of its call appended. Should a call fail as a whole
- * (an event id taken by a concurrent transaction, a broken connection), its appends are sent again one by one,
- * so each caller gets its own answer.
+ * version and outcome: one that conflicts leaves the others of its call appended. Should one append abort the
+ * whole call (an event id inserted by a concurrent transaction meanwhile, a deadlock over it, data the database
+ * refuses), the call's appends are sent again one by one, in order, so each caller gets its own answer; a broken
+ * connection or a lock timeout is every caller's error.
  */
 export class AppendQueue {
   private readonly waiting: Waiting[] = [];
@@ -58,8 +59,18 @@ export class AppendQueue {
     try {
       outcomes = await callAppend(this.pool, batch.map(({ request }) => request));
     } catch (error) {
-      if (batch.length === 1) settleAlone(batch[0]!, error);
-      else await Promise.all(batch.map((waiting) => callAppend(this.pool, [waiting.request]).then(([outcome]) => waiting.resolve(outcome!), (alone: unknown) => settleAlone(waiting, alone))));
+      if (batch.length === 1 || !causedByOneAppend(error)) {
+        for (const waiting of batch) settleAlone(waiting, error);
+        return;
+      }
+      // One append's conflict aborted the call: each again alone, in order, so the others go through.
+      for (const waiting of batch) {
+        try {
+          waiting.resolve((await callAppend(this.pool, [waiting.request]))[0]!);
+        } catch (alone) {
+          settleAlone(waiting, alone);
+        }
+      }
       return;
     }
     batch.forEach((waiting, index) => waiting.resolve(outcomes[index]!));
@@ -71,7 +82,18 @@ async function callAppend(pool: pg.Pool, requests: readonly AppendRequest[]): Pr
   return appendOutcomes(requests, rows);
 }
 
-/** An append sent alone failed: an event id inserted by a concurrent transaction is `id-taken`, like one found recorded. */
+/**
+ * Whether a call may have failed because of one of its appends: an event id inserted by a concurrent transaction,
+ * a deadlock over it, data the database refuses. Not when the connection or server failed (SQLSTATE classes 08,
+ * 57, or no SQLSTATE at all) or a lock timed out: each append alone would fail just the same, so it is every
+ * caller's error.
+ */
+function causedByOneAppend(error: unknown): boolean {
+  if (!(error instanceof pg.DatabaseError) || !error.code) return false;
+  return !(error.code.startsWith('08') || error.code.startsWith('57') || error.code === '55P03');
+}
+
+/** An append's own failure: an event id inserted by a concurrent transaction is `id-taken`, like one found recorded. */
 function settleAlone(waiting: Waiting, error: unknown): void {
   if (error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === 'es_events_event_id_key') waiting.resolve({ kind: 'id-taken' });
   else waiting.reject(error);

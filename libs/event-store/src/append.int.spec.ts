@@ -176,10 +176,15 @@ describe('EventStore.append', () => {
       ['', [testEvent()]],
       ['s:bad', [testEvent({}, { eventId: 'nope' })]],
       ['s:bad', [event, event]],
+      ['s:nul\u0000', [testEvent()]],
+      ['s:lone-\ud800', [testEvent()]],
+      ['s:bad', [testEvent({}, { type: 'Lone\udc00' })]],
     ] as const) {
       await assert.rejects(store.append(streamId, [...events], { expectedVersion: 'any' }), InvalidAppendError);
     }
     await assert.rejects(store.append('s:bad', [testEvent()], { expectedVersion: -1 }), { code: 'INVALID_APPEND' });
+    // Beyond PostgreSQL's integer: no stream is at that version, which is what the caller hears.
+    await assert.rejects(store.append('s:bad', [testEvent()], { expectedVersion: 2 ** 31 }), { code: 'WRONG_EXPECTED_VERSION', actual: 0 });
   });
 
   it('20 concurrent writers: one wins each version, every loser gets WrongExpectedVersionError, versions 1..20 have no gap', async () => {

@@ -267,6 +267,7 @@ export class EventStore {
 
 function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedVersion): void {
   if (streamId.length === 0) throw new InvalidAppendError(streamId, 'the stream id is empty');
+  if (!storableText(streamId)) throw new InvalidAppendError(streamId, 'the stream id has a NUL character or a lone UTF-16 surrogate');
   if (events.length === 0) throw new InvalidAppendError(streamId, 'no events to append');
   if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
     throw new InvalidAppendError(streamId, `expected version ${expected} is not 'no-stream', 'any' or a version >= 0`);
@@ -278,6 +279,12 @@ function validateAppend(streamId: string, events: NewEvent[], expected: Expected
     if (seen.has(id)) throw new InvalidAppendError(streamId, `event id ${id} appears twice`);
     seen.add(id);
     if (event.type.length === 0) throw new InvalidAppendError(streamId, `event ${id} has no type`);
+    if (!storableText(event.type)) throw new InvalidAppendError(streamId, `event ${id}: the type has a NUL character or a lone UTF-16 surrogate`);
     if (!Number.isInteger(event.schemaVersion)) throw new InvalidAppendError(streamId, `event ${id}: schemaVersion is not an integer`);
   }
+}
+
+/** Text PostgreSQL can store as it is: no NUL, no lone UTF-16 surrogate (it cannot be encoded as UTF-8). */
+function storableText(text: string): boolean {
+  return !text.includes('\0') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
