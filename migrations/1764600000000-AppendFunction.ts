@@ -69,6 +69,7 @@ export class AppendFunction1764600000000 implements MigrationInterface {
         ev jsonb;
         head_version integer;
         head_hash text;
+        found_stream boolean;
         created boolean;
         taken boolean;
         hashes text[];
@@ -89,13 +90,10 @@ export class AppendFunction1764600000000 implements MigrationInterface {
           created := false;
           LOOP
             SELECT st.version, st.last_hash INTO head_version, head_hash FROM es_streams st WHERE st.stream_id = a.s FOR UPDATE;
-            IF FOUND THEN
-              taken := es_event_ids_recorded(a.events);
-              EXIT;
-            END IF;
-            head_version := 0; head_hash := NULL;
+            found_stream := FOUND;
+            IF NOT found_stream THEN head_version := 0; head_hash := NULL; END IF;
             taken := es_event_ids_recorded(a.events);
-            EXIT WHEN taken OR (a.expected IS NOT NULL AND a.expected <> 0);
+            EXIT WHEN found_stream OR taken OR (a.expected IS NOT NULL AND a.expected <> 0);
             hashes := es_chain_hashes(NULL, 0, a.events, a.ra, a.sj);
             INSERT INTO es_streams (stream_id, version, last_hash, created_at, updated_at)
             VALUES (a.s, cardinality(hashes), hashes[cardinality(hashes)], a.recorded_at, a.recorded_at)

@@ -10,7 +10,7 @@ import {
 } from './append-batch.js';
 
 /** Appends one `es_append` call takes at most; more wait for the next call. */
-export const MAX_APPENDS_PER_CALL = 64;
+const MAX_APPENDS_PER_CALL = 64;
 
 interface Waiting {
   request: AppendRequest;
