@@ -171,8 +171,9 @@ async function openLoop(rate: number, seconds: number, send: (index: number) => 
 
 function startService(name: string, configFile: string, childEnv: NodeJS.ProcessEnv): Promise<Service> {
   const profile = env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  // Extra Node flags for every service (e.g. a heap limit, to tell live memory from garbage not yet collected).
-  const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Extra Node flags for every service (e.g. a heap limit, to tell live memory from garbage not yet collected), then
+  // for this one (BENCH_NODE_ARGS_AGENT, …), to try a setting on one service while the others run as usual.
+  const nodeArgs = [env.BENCH_NODE_ARGS, env[`BENCH_NODE_ARGS_${name.toUpperCase()}`]].flatMap((args) => (args ?? '').split(' ')).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...profile, cliEntry, 'start', name, '--config', configFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const service: Service = { name, child, maxRssKb: 0, output: [] };
   // Every line a service writes (e.g. with BENCH_NODE_ARGS=--trace-gc), kept whole in <dir>/<service>.log.

@@ -71,10 +71,14 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
       replies.set(reply.messageId, reply.text);
     }
   }
-  const earlier: Turn[] = asked.flatMap((received) => {
+  // Runs once per model call over the whole conversation in the budget (hundreds of turns): plain loops, no
+  // array per turn.
+  const earlier: Turn[] = [];
+  for (const received of asked) {
+    earlier.push({ role: 'user', content: received.text });
     const reply = received.reply ?? (received.messageId === undefined ? undefined : replies.get(received.messageId));
-    return reply === undefined ? [{ role: 'user' as const, content: received.text }] : [{ role: 'user' as const, content: received.text }, { role: 'assistant' as const, content: reply }];
-  });
+    if (reply !== undefined) earlier.push({ role: 'assistant', content: reply });
+  }
   if (!current) throw new CurrentMessageMissingError(currentMessageId);
 
   let remaining = budgetChars - current.text.length;
@@ -85,13 +89,9 @@ export function foldHistory(events: readonly { type: string; data: unknown }[], 
   }
   // Never start the context with an orphaned assistant reply.
   if (earlier[keepFrom]?.role === 'assistant') keepFrom += 1;
-  const droppedTurns = earlier.slice(0, keepFrom);
-  return {
-    turns: [...earlier.slice(keepFrom), { role: 'user', content: current.text }],
-    current,
-    dropped: {
-      messages: summarized.turns + droppedTurns.length,
-      chars: summarized.chars + droppedTurns.reduce((sum, turn) => sum + turn.content.length, 0),
-    },
-  };
+  let droppedChars = summarized.chars;
+  for (let index = 0; index < keepFrom; index++) droppedChars += earlier[index]!.content.length;
+  earlier.splice(0, keepFrom);
+  earlier.push({ role: 'user', content: current.text });
+  return { turns: earlier, current, dropped: { messages: summarized.turns + keepFrom, chars: droppedChars } };
 }

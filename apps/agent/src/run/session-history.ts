@@ -138,8 +138,9 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
     if (type) data = event.data;
     else if ((type = MARKED.get(event.type))) data = pick(event.data, 'messageId', 'iteration');
     else continue;
-    cached.entries.push({ type, streamVersion: event.streamVersion, data });
-    cached.chars += JSON.stringify(data).length;
+    const entry: SessionEntry = { type, streamVersion: event.streamVersion, data };
+    cached.entries.push(entry);
+    cached.chars += entryChars(entry);
     if (isOutcome(event.type)) finishes = true;
   }
   return finishes;
@@ -148,30 +149,43 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
 /**
  * Shrinks each finished message to one {@link FINISHED_TURN} in the place of its `MessageReceived` (its text and
  * its reply's: what the fold replays), drops the rest of its entries, and summarizes a finished prefix beyond the
- * budget.
+ * budget. Works on `cached.entries` in place (`read` hands it a copy).
+ *
+ * Runs each time a message finishes, so it touches no more than it must: the leading entries that are already
+ * compact (a summary, finished turns) are only checked for a late reply, and only the entries from the first
+ * event still as read (an unfinished message, or what finished since) are rewritten. Nothing is re-encoded: a
+ * compact entry's characters are counted from its text (see {@link entryChars}).
  */
 function compact(cached: Cached, budgetChars: number): void {
   const entries = cached.entries;
-  // A message with a reply and a failure (a run given up on while a slow one still answered) has the reply, as
-  // the fold of the whole stream and `progress` do.
+  let firstRaw = 0;
+  while (firstRaw < entries.length && (entries[firstRaw]!.type === HISTORY_SUMMARY || entries[firstRaw]!.type === FINISHED_TURN)) firstRaw++;
+  // Events as read only ever follow the compact prefix, so every outcome is among them. A message with a reply and
+  // a failure (a run given up on while a slow one still answered) has the reply, as the fold of the whole stream
+  // and `progress` do.
   const outcomes = new Map<unknown, SessionEntry>();
-  for (const entry of entries) {
+  for (let index = firstRaw; index < entries.length; index++) {
+    const entry = entries[index]!;
     if (isOutcome(entry.type) && outcomes.get(messageIdOf(entry))?.type !== EVENT_TYPES.ReplyProduced) outcomes.set(messageIdOf(entry), entry);
   }
-  const kept: SessionEntry[] = [];
-  for (const entry of entries) {
-    if (entry.type === HISTORY_SUMMARY) kept.push(entry);
-    else if (entry.type === FINISHED_TURN) kept.push(withLateReply(entry, outcomes));
+  for (let index = 0; index < firstRaw; index++) {
+    if (entries[index]!.type === FINISHED_TURN) entries[index] = withLateReply(entries[index]!, outcomes);
+  }
+  const rest = entries.splice(firstRaw);
+  for (const entry of rest) {
+    if (entry.type === HISTORY_SUMMARY) entries.push(entry);
+    else if (entry.type === FINISHED_TURN) entries.push(withLateReply(entry, outcomes));
     else {
       const outcome = outcomes.get(messageIdOf(entry));
       // An unfinished message is kept whole: the earlier-message check and the replay of recorded model calls.
-      if (!outcome) kept.push(entry);
+      if (!outcome) entries.push(entry);
       else if (entry.type === EVENT_TYPES.MessageReceived) {
-        const turn: FinishedTurn = { text: textOf(entry) };
-        // A failed message keeps its id, for a reply that may still come (see above).
-        if (outcome.type === EVENT_TYPES.ReplyProduced) turn.reply = textOf(outcome);
-        else turn.messageId = messageIdOf(entry) as string;
-        kept.push({ type: FINISHED_TURN, streamVersion: entry.streamVersion, data: turn });
+        // A failed message keeps its id, for a reply that may still come (see above). Each shape is written whole
+        // in one literal: a field added afterwards would give every cached turn a separate property array
+        // (~40 bytes per turn, 1 MB of the agent's heap at 26,000 cached turns).
+        const turn: FinishedTurn =
+          outcome.type === EVENT_TYPES.ReplyProduced ? { text: textOf(entry), reply: textOf(outcome) } : { text: textOf(entry), messageId: messageIdOf(entry) as string };
+        entries.push({ type: FINISHED_TURN, streamVersion: entry.streamVersion, data: turn });
       }
     }
   }
@@ -180,8 +194,8 @@ function compact(cached: Cached, budgetChars: number): void {
   // than the budget: a fold of any later message drops everything before the cut. Only turns before the first
   // unfinished message count: a later message (one that failed while an earlier one still ran) is never in the
   // conversation of that earlier one, and no cut passes an unfinished message.
-  let firstUnfinished = kept.findIndex((entry) => entry.type === EVENT_TYPES.MessageReceived);
-  if (firstUnfinished < 0) firstUnfinished = kept.length;
+  let firstUnfinished = entries.findIndex((entry) => entry.type === EVENT_TYPES.MessageReceived);
+  if (firstUnfinished < 0) firstUnfinished = entries.length;
   let suffixChars = 0;
   let cut = 0;
   for (let index = firstUnfinished - 1; index >= 0; index--) {
@@ -189,11 +203,12 @@ function compact(cached: Cached, budgetChars: number): void {
       cut = index + 1;
       break;
     }
-    suffixChars += turnChars(kept[index]!);
+    suffixChars += turnChars(entries[index]!);
   }
-  if (cut > 1 || (cut === 1 && kept[0]!.type !== HISTORY_SUMMARY)) {
+  if (cut > 1 || (cut === 1 && entries[0]!.type !== HISTORY_SUMMARY)) {
     const summary: HistorySummary = { turns: 0, chars: 0 };
-    for (const entry of kept.slice(0, cut)) {
+    for (let index = 0; index < cut; index++) {
+      const entry = entries[index]!;
       if (entry.type === HISTORY_SUMMARY) {
         summary.turns += (entry.data as HistorySummary).turns;
         summary.chars += (entry.data as HistorySummary).chars;
@@ -203,10 +218,23 @@ function compact(cached: Cached, budgetChars: number): void {
         summary.chars += turnChars(entry);
       }
     }
-    kept.splice(0, cut, { type: HISTORY_SUMMARY, streamVersion: kept[cut - 1]!.streamVersion, data: summary });
+    entries.splice(0, cut, { type: HISTORY_SUMMARY, streamVersion: entries[cut - 1]!.streamVersion, data: summary });
   }
-  cached.entries = kept;
-  cached.chars = kept.reduce((sum, entry) => sum + JSON.stringify(entry.data).length, 0);
+  let chars = 0;
+  for (const entry of entries) chars += entryChars(entry);
+  cached.chars = chars;
+}
+
+/**
+ * What an entry counts against `maxChars`, as `appendEntries` counts a new event: the length of its data as JSON.
+ * A compact entry's is worked out from its texts instead of encoding them again on every compaction (an escaped
+ * character counts once, not as its escape); only the events of unfinished messages, a few, are encoded.
+ */
+function entryChars(entry: SessionEntry): number {
+  if (entry.type === HISTORY_SUMMARY) return 40;
+  if (entry.type !== FINISHED_TURN) return JSON.stringify(entry.data).length;
+  const turn = entry.data as FinishedTurn;
+  return turn.text.length + (turn.reply === undefined ? 0 : turn.reply.length + 11) + (turn.messageId === undefined ? 0 : turn.messageId.length + 16) + 11;
 }
 
 /** A failed message's turn with the reply that arrived after the failure, if one did. */
