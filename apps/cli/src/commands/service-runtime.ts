@@ -30,6 +30,13 @@ import v8 from 'node:v8';
  *   (docs/benchmarks.md, "host C"). V8-internal flags, so added only on the V8 they were measured with (Node
  *   24's 13.6): an unknown flag would stop Node from starting.
  *
+ * - `--memory-saver-mode`, the agent only: V8's mode for memory over CPU (what Chrome switches on for background
+ *   tabs), here for good. The agent was the one service over its 150 MB target on a faster host, where its old
+ *   generation churned fastest (each model call's request and history promoted while the call was in flight):
+ *   peak RSS 151.6–165.7 MB over 8 pipeline-benchmark runs, 139.1–144.2 MB over 6 with this flag, for ~20 %
+ *   more agent CPU per message and up to 20 % less throughput (docs/benchmarks.md, "host G"). V8-internal, so
+ *   added only on the V8 it was measured with; not for `start all`, where it was not measured.
+ *
  * A flag the operator gave (on the command line or in `NODE_OPTIONS`, either spelling) and an environment
  * variable already set are kept; `--max-heap-size` (which V8 refuses alongside the other two) keeps both heap
  * flags out. `CLAWGATE_RUNTIME_DEFAULTS=off` turns all of this off.
@@ -48,6 +55,8 @@ interface ServiceNodeFlag {
   readonly v8?: string;
   /** Another value for these services. */
   readonly per?: Readonly<Record<string, number>>;
+  /** Added only for these services (not for `all`, every service in one process, where it was not measured). */
+  readonly only?: readonly StartedService[];
 }
 
 /** Node 24 LTS's V8, where the V8-internal flags below were measured. */
@@ -64,6 +73,7 @@ export const SERVICE_NODE_FLAGS: readonly ServiceNodeFlag[] = [
   mainThreadMaglevFlag('destroy'),
   mainThreadMaglevFlag('build-code'),
   mainThreadMaglevFlag('deopt-data'),
+  { name: 'memory-saver-mode', setBy: ['memory-saver-mode', 'no-memory-saver-mode'], v8: MEASURED_V8, only: ['agent'] },
 ];
 
 /** The service `clawgate start` runs: one of its services, or `all` of them in one process. */
@@ -74,9 +84,9 @@ function written(flag: ServiceNodeFlag, service: StartedService = 'all'): string
   return value === undefined ? `--${flag.name}` : `--${flag.name}=${value}`;
 }
 
-/** A flag's other values, as an operator reads them: ` (2 for the agent)`. */
+/** A flag's other values and the services it is limited to, as an operator reads them: ` (2 for the agent)`. */
 function exceptions(flag: ServiceNodeFlag): string {
-  const others = Object.entries(flag.per ?? {}).map(([service, value]) => `${value} for the ${service}`);
+  const others = [...Object.entries(flag.per ?? {}).map(([service, value]) => `${value} for the ${service}`), ...(flag.only ?? []).map((service) => `the ${service} only`)];
   return others.length === 0 ? '' : ` (${others.join(', ')})`;
 }
 
@@ -128,7 +138,8 @@ export function missingRuntimeDefaults(
   }
   if (setting === 'off') return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName).filter((name) => name !== undefined));
-  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.setBy.some((name) => given.has(name)))
+  const flags = SERVICE_NODE_FLAGS.filter((flag) => !flag.only || flag.only.includes(service))
+    .filter((flag) => !flag.setBy.some((name) => given.has(name)))
     .filter((flag) => !flag.ceiling || (flag.value ?? 0) < nodeHeapLimitMb)
     .filter((flag) => !flag.v8 || v8Version.startsWith(`${flag.v8}.`))
     .map((flag) => written(flag, service));

@@ -32,6 +32,19 @@ describe('the runtime defaults of clawgate start', () => {
     assert.match(describeRuntimeDefaults(), /^--max-semi-space-size=8 \(2 for the agent\) --max-old-space-size=1024, MALLOC_ARENA_MAX=2 and, on V8 13\.6/);
   });
 
+  it("puts the agent alone in V8's memory saver mode, on the V8 it was measured with, unless the operator chose either way", () => {
+    assert.deepEqual(missingRuntimeDefaults([], {}, Infinity, NODE_24_V8, 'agent')?.flags, ['--max-semi-space-size=2', '--max-old-space-size=1024', GROWING, ...MAGLEV, '--memory-saver-mode']);
+    for (const service of ['authz', 'gateway', 'sandbox', 'projector', 'all']) {
+      assert.ok(!missingRuntimeDefaults([], {}, Infinity, NODE_24_V8, service)?.flags.includes('--memory-saver-mode'), service);
+    }
+    assert.ok(!missingRuntimeDefaults([], {}, Infinity, OTHER_V8, 'agent')?.flags.includes('--memory-saver-mode'));
+    for (const chosen of ['--no-memory-saver-mode', '--memory_saver_mode=false']) {
+      assert.deepEqual(missingRuntimeDefaults([chosen], {}, Infinity, NODE_24_V8, 'agent')?.flags, ['--max-semi-space-size=2', '--max-old-space-size=1024', GROWING, ...MAGLEV], chosen);
+    }
+    assert.equal(missingRuntimeDefaults(['--max-semi-space-size=2', '--max-old-space-size=1024', GROWING, ...MAGLEV, '--memory-saver-mode'], { MALLOC_ARENA_MAX: '2' }, Infinity, NODE_24_V8, 'agent'), undefined);
+    assert.match(describeRuntimeDefaults(), /--memory-saver-mode \(the agent only\)$/);
+  });
+
   it('keeps the heap growing factor the operator gave, whatever the value', () => {
     assert.deepEqual(missingRuntimeDefaults([], { NODE_OPTIONS: '--heap_growing_percent=50' }, Infinity, NODE_24_V8)?.flags, ['--max-semi-space-size=8', '--max-old-space-size=1024', ...MAGLEV]);
   });
