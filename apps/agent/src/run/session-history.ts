@@ -227,14 +227,14 @@ function compact(cached: Cached, budgetChars: number): void {
 
 /**
  * What an entry counts against `maxChars`, as `appendEntries` counts a new event: the length of its data as JSON.
- * A compact entry's is worked out from its texts instead of encoding them again on every compaction (an escaped
- * character counts once, not as its escape); only the events of unfinished messages, a few, are encoded.
+ * A finished turn's is worked out from its texts instead of encoding them again on every compaction (an escaped
+ * character counts once, not as its escape); only the summary and the events of unfinished messages, a few, are
+ * encoded.
  */
 function entryChars(entry: SessionEntry): number {
-  if (entry.type === HISTORY_SUMMARY) return 40;
   if (entry.type !== FINISHED_TURN) return JSON.stringify(entry.data).length;
   const turn = entry.data as FinishedTurn;
-  return turn.text.length + (turn.reply === undefined ? 0 : turn.reply.length + 11) + (turn.messageId === undefined ? 0 : turn.messageId.length + 16) + 11;
+  return turn.text.length + (turn.reply === undefined ? 0 : turn.reply.length + 11) + (turn.messageId === undefined ? 0 : turn.messageId.length + 15) + 11;
 }
 
 /** A failed message's turn with the reply that arrived after the failure, if one did. */
