@@ -33,7 +33,7 @@ import v8 from 'node:v8';
  * - `--memory-saver-mode`, the agent only: V8's mode for memory over CPU (what Chrome switches on for background
  *   tabs), here for good. The agent was the one service over its 150 MB target on a faster host, where its old
  *   generation churned fastest (each model call's request and history promoted while the call was in flight):
- *   peak RSS 151.6–165.7 MB over 8 pipeline-benchmark runs, 139.1–144.2 MB over 6 with this flag, for ~20 %
+ *   peak RSS 151.6–165.7 MB over 8 pipeline-benchmark runs, 139.1–144.7 MB over 7 with this flag, for ~20 %
  *   more agent CPU per message and up to 20 % less throughput (docs/benchmarks.md, "host G"). V8-internal, so
  *   added only on the V8 it was measured with; not for `start all`, where it was not measured.
  *
