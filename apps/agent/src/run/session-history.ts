@@ -153,8 +153,8 @@ function appendEntries(cached: Cached, events: readonly RecordedEvent[]): boolea
  *
  * Runs each time a message finishes, so it touches no more than it must: the leading entries that are already
  * compact (a summary, finished turns) are only checked for a late reply, and only the entries from the first
- * event still as read (an unfinished message, or what finished since) are rewritten. Nothing is re-encoded: a
- * compact entry's characters are counted from its text (see {@link entryChars}).
+ * event still as read (an unfinished message, or what finished since) are rewritten. No finished turn is encoded
+ * again: its characters are counted from its texts (see {@link entryChars}).
  */
 function compact(cached: Cached, budgetChars: number): void {
   const entries = cached.entries;
